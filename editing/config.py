@@ -1,0 +1,179 @@
+"""One typed settings object, read from the environment (and, inside Streamlit, st.secrets).
+
+The names follow the seed: DATABASE_URL, OPENAI_API_KEY, REPLICATE_API_TOKEN,
+S3_BUCKET_NAME, AWS_REGION. Everything Atelier-specific is prefixed ATELIER_.
+With nothing set, the app runs fully offline: embedded PostgreSQL, local files,
+the rule-based prompt editor and the procedural scene generator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from editing.errors import ConfigError
+
+# Environment variable → field name. Order in this table is the order of the README's table.
+ENV_FIELDS: dict[str, str] = {
+    "ATELIER_DATA_DIR": "data_dir",
+    "DATABASE_URL": "database_url",
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "ATELIER_OPENAI_MODEL": "openai_model",
+    "ATELIER_OPENAI_TIMEOUT": "openai_timeout_s",
+    "ATELIER_OPENAI_INPUT_PRICE_PER_MTOK": "openai_input_price_per_mtok",
+    "ATELIER_OPENAI_OUTPUT_PRICE_PER_MTOK": "openai_output_price_per_mtok",
+    "REPLICATE_API_TOKEN": "replicate_api_token",
+    "REPLICATE_BASE_URL": "replicate_base_url",
+    "ATELIER_REPLICATE_MODEL": "replicate_model",
+    "ATELIER_REPLICATE_RESOLUTION": "replicate_resolution",
+    "ATELIER_REPLICATE_PRICE_PER_SECOND": "replicate_price_per_second",
+    "ATELIER_REPLICATE_TIMEOUT": "replicate_timeout_s",
+    "ATELIER_DOWNLOAD_MAX_MB": "download_max_mb",
+    "TRUSTED_MEDIA_HOSTS": "trusted_media_hosts",
+    "S3_BUCKET_NAME": "s3_bucket_name",
+    "AWS_REGION": "aws_region",
+    "AWS_ENDPOINT_URL": "aws_endpoint_url",
+    "ATELIER_PROMPT_EDITOR": "prompt_editor",
+    "ATELIER_VIDEO_GENERATOR": "video_generator",
+    "ATELIER_USER": "user",
+    "ATELIER_BRAND": "brand",
+    "ATELIER_VIDEO_WIDTH": "video_width",
+    "ATELIER_VIDEO_HEIGHT": "video_height",
+    "ATELIER_VIDEO_FPS": "video_fps",
+}
+
+
+class Settings(BaseModel):
+    """Everything configurable about Atelier, validated once."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    data_dir: Path = Path(".atelier")
+    database_url: str | None = None
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_s: float = 30.0
+    # USD per million tokens (gpt-4o-mini list price).
+    openai_input_price_per_mtok: float = 0.15
+    openai_output_price_per_mtok: float = 0.60
+
+    replicate_api_token: str | None = None
+    replicate_base_url: str | None = None
+    replicate_model: str = "bytedance/seedance-1-lite"
+    replicate_resolution: str = "720p"
+    # USD per second of generated video (seedance-1-lite at 720p).
+    replicate_price_per_second: float = 0.036
+    replicate_timeout_s: float = 600.0
+    download_max_mb: int = 200
+    trusted_media_hosts: tuple[str, ...] = ()
+
+    s3_bucket_name: str | None = None
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+
+    prompt_editor: Literal["auto", "offline", "openai"] = "auto"
+    video_generator: Literal["auto", "offline", "replicate"] = "auto"
+
+    user: str = "marketing"
+    brand: str | None = None
+
+    video_width: int = Field(720, ge=64, le=2160)
+    video_height: int = Field(1280, ge=64, le=3840)
+    video_fps: int = Field(24, ge=1, le=60)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db_url(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        scheme = urlparse(v).scheme
+        if not scheme.startswith("postgresql") and scheme != "postgres":
+            raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got scheme {scheme!r}")
+        if scheme == "postgres":  # Heroku-style alias SQLAlchemy does not accept
+            v = "postgresql" + v[len("postgres") :]
+        return v
+
+    @field_validator("openai_base_url", "replicate_base_url", "aws_endpoint_url")
+    @classmethod
+    def _check_http_url(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if urlparse(v).scheme not in ("http", "https"):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v.rstrip("/")
+
+    @field_validator("trusted_media_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, v: Any) -> tuple[str, ...]:
+        if v is None or v == "":
+            return ()
+        if isinstance(v, str):
+            v = v.split(",")
+        return tuple(h.strip().lower() for h in v if h and h.strip())
+
+    @field_validator(
+        "openai_api_key", "replicate_api_token", "s3_bucket_name", "brand", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    # Which provider is live -------------------------------------------------
+    @property
+    def active_prompt_editor(self) -> str:
+        if self.prompt_editor != "auto":
+            return self.prompt_editor
+        return "openai" if self.openai_api_key else "offline"
+
+    @property
+    def active_video_generator(self) -> str:
+        if self.video_generator != "auto":
+            return self.video_generator
+        return "replicate" if self.replicate_api_token else "offline"
+
+    @property
+    def active_storage(self) -> str:
+        return "s3" if self.s3_bucket_name else "local"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+
+def load_settings(
+    extra: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Build the settings from the environment, with ``extra`` (e.g. st.secrets) taking precedence.
+
+    Raises:
+        ConfigError: a value is malformed; the message names the variable.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for source in (env, extra or {}):
+        for var, field in ENV_FIELDS.items():
+            if var in source and source[var] not in (None, ""):
+                values[field] = source[var]
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        var = next((k for k, f in ENV_FIELDS.items() if f == field), field)
+        raise ConfigError(f"{var}: {err['msg']}") from None

@@ -1,0 +1,60 @@
+"""Typed errors raised by the editing package.
+
+Pages turn them into ``st.error`` and the CLI into a one-line message and a
+non-zero exit. Every message is meant to be shown to a user as it is.
+"""
+
+from __future__ import annotations
+
+
+class AtelierError(Exception):
+    """Base class for every error Atelier reports to a user."""
+
+    exit_code = 1
+
+    def __str__(self) -> str:  # one line, always
+        return " ".join(super().__str__().split())
+
+
+class InputError(AtelierError):
+    """The request itself is invalid; nothing was changed."""
+
+    exit_code = 2
+
+
+class NotFoundError(InputError):
+    """A campaign (or other record) does not exist or is not visible to the caller."""
+
+    exit_code = 3
+
+
+class UnmappableInstructionError(InputError):
+    """The offline editor found no visual change it could make from the instruction."""
+
+
+class ConfigError(AtelierError):
+    """Settings are missing or malformed."""
+
+
+class ProviderError(AtelierError):
+    """An external or local provider (LLM, video model) failed or replied with garbage."""
+
+
+class ProviderTimeout(ProviderError):
+    """A provider did not answer within its time limit."""
+
+
+class StorageError(AtelierError):
+    """Reading or writing a stored file failed."""
+
+
+class InvalidVideoError(AtelierError):
+    """A file that should be a video is not a decodable video."""
+
+
+class RenderError(AtelierError):
+    """ffmpeg failed to encode, join or mux."""
+
+
+class ConflictError(AtelierError):
+    """Another edit changed the same scene while this one was running."""

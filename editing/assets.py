@@ -1,0 +1,65 @@
+"""Moving media between a work directory and storage: ingest a scene, render a final.
+
+Shared by the demo builder and the edit pipeline so both store exactly the same
+way: normalize once on the way in, poster frame beside each video, write-once keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from editing import media
+from editing.providers.base import VideoFormat
+from editing.storage.base import Storage, thumbnail_key
+from editing.storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredVideo:
+    key: str
+    thumbnail_key: str
+    duration: float
+
+
+def prepare_scene(src: Path, workdir: Path, fmt: VideoFormat, duration: float, *, canonical: bool) -> Path:
+    """Normalize a generated scene to the canonical format (skipped if our encoder wrote it)."""
+    if canonical:
+        media.validate_video(src)
+        return src
+    dst = workdir / f"{src.stem}_canonical.mp4"
+    media.normalize_scene(src, dst, fmt, duration)
+    return dst
+
+
+def store_video(storage: Storage, path: Path, key: str, workdir: Path) -> StoredVideo:
+    """Store a video and its poster frame; returns the keys written."""
+    thumb = media.extract_thumbnail(path, workdir / f"{path.stem}_thumb.jpg")
+    info = media.probe(path)
+    tkey = thumbnail_key(key)
+    storage.put_file(key, path, "video/mp4")
+    storage.put_file(tkey, thumb, "image/jpeg")
+    return StoredVideo(key=key, thumbnail_key=tkey, duration=info.duration)
+
+
+def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
+    """A local path for a stored file: direct for local storage, a download otherwise."""
+    if isinstance(storage, LocalStorage):
+        path = storage.local_path(key)
+        if path.is_file():
+            return path
+    return storage.get_file(key, workdir / name)
+
+
+def render_final(
+    storage: Storage, scene_paths: Sequence[Path], audio_key: str | None, workdir: Path
+) -> Path:
+    """Concat the (canonical) scenes and mux the audio bed; returns the local final video."""
+    audio = fetch(storage, audio_key, workdir, "audio.wav") if audio_key else None
+    dst = workdir / "final_video.mp4"
+    media.render_final(list(scene_paths), audio, dst, workdir)
+    return dst

@@ -1,0 +1,98 @@
+"""SQLAlchemy 2 typed models. Alembic (editing/db/migrations) owns the schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Money = Numeric(14, 6)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    perfumes: Mapped[list[Perfume]] = relationship(back_populates="brand")
+
+
+class Perfume(Base):
+    __tablename__ = "perfumes"
+    __table_args__ = (UniqueConstraint("brand_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    brand: Mapped[Brand] = relationship(back_populates="perfumes")
+
+
+class Campaign(Base):
+    """A campaign; its creative content lives in ``campaign_json`` in the seed's shape."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("idx_campaigns_campaign_json", "campaign_json", postgresql_using="gin"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    perfume_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("perfumes.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    campaign_json: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    selected_variation_index: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    status: Mapped[str] = mapped_column(String(20), default="completed")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    # Bumped by every committed edit: the pipeline compares it to detect concurrent edits.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=utcnow)
+
+    brand: Mapped[Brand] = relationship()
+    perfume: Mapped[Perfume] = relationship()
+
+
+class EditHistory(Base):
+    """One row per edit attempt: the single source of truth for history and spend."""
+
+    __tablename__ = "edit_history"
+    __table_args__ = (Index("idx_edit_history_campaign_time", "campaign_id", "timestamp"),)
+
+    edit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+    scene_index: Mapped[int] = mapped_column(Integer)
+    edit_prompt: Mapped[str] = mapped_column(Text)
+    original_prompt: Mapped[str] = mapped_column(Text)
+    modified_prompt: Mapped[str | None] = mapped_column(Text)
+    changes_summary: Mapped[str | None] = mapped_column(Text)
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    cost_breakdown: Mapped[dict[str, float]] = mapped_column(JSONB, default=dict)
+    duration_seconds: Mapped[float] = mapped_column(Numeric(10, 3), default=0)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    user_name: Mapped[str] = mapped_column(String(200))
+    prompt_provider: Mapped[str | None] = mapped_column(String(50))
+    video_provider: Mapped[str | None] = mapped_column(String(50))
+    prediction_id: Mapped[str | None] = mapped_column(String(200))
+    base_version: Mapped[int] = mapped_column(Integer)
+    scene_key_before: Mapped[str | None] = mapped_column(Text)
+    scene_key_after: Mapped[str | None] = mapped_column(Text)
+    final_key_before: Mapped[str | None] = mapped_column(Text)
+    final_key_after: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,78 @@
+"""EditService: the seed's prompt-rewriting service, over whichever PromptEditor is active."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from editing.domain import iso_utc, validate_instruction
+from editing.providers.base import PromptEditor, PromptEdit
+
+log = logging.getLogger(__name__)
+
+
+class EditService:
+    """Service for editing campaign scenes via prompt modifications (seed: edit_service.py)."""
+
+    def __init__(self, editor: PromptEditor) -> None:
+        self.editor = editor
+
+    def modify_prompt(
+        self,
+        original_prompt: str,
+        edit_instruction: str,
+        style_spec: dict[str, Any],
+        scene_role: str,
+        perfume_name: str,
+    ) -> PromptEdit:
+        """Like :meth:`modify_scene_prompt`, returning the typed result with cost and usage."""
+        instruction = validate_instruction(edit_instruction)
+        log.info("modifying scene prompt - role: %s, edit: %r", scene_role, instruction[:80])
+        return self.editor.modify_scene_prompt(
+            original_prompt=original_prompt,
+            edit_instruction=instruction,
+            style_spec=style_spec,
+            scene_role=scene_role,
+            perfume_name=perfume_name,
+        )
+
+    def modify_scene_prompt(
+        self,
+        original_prompt: str,
+        edit_instruction: str,
+        style_spec: dict[str, Any],
+        scene_role: str,
+        perfume_name: str,
+    ) -> dict[str, str]:
+        """The seed's contract: ``{"modified_prompt": ..., "changes_summary": ...}``.
+
+        Raises:
+            InputError: empty or over-long instruction, or (offline) nothing visual to change.
+            ProviderError: the model failed or replied with garbage.
+        """
+        return self.modify_prompt(
+            original_prompt, edit_instruction, style_spec, scene_role, perfume_name
+        ).as_seed_dict()
+
+    @staticmethod
+    def create_edit_record(
+        scene_index: int,
+        edit_prompt: str,
+        original_prompt: str,
+        modified_prompt: str,
+        cost: float,
+        duration_seconds: float,
+    ) -> dict[str, Any]:
+        """The seed's edit record dict (the pipeline stores it as an edit_history row)."""
+        return {
+            "edit_id": str(uuid.uuid4()),
+            "timestamp": iso_utc(datetime.now(UTC)),
+            "scene_index": scene_index,
+            "edit_prompt": edit_prompt,
+            "original_prompt": original_prompt,
+            "modified_prompt": modified_prompt,
+            "cost": cost,
+            "duration_seconds": duration_seconds,
+        }

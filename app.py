@@ -1,0 +1,19 @@
+"""Atelier — router only: shared sidebar, then st.navigation over pages/."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._common import sidebar
+
+st.set_page_config(page_title="Atelier", page_icon="✦", layout="wide")
+
+pages = [
+    st.Page("pages/editor.py", title="Editor", icon=":material/movie_edit:", default=True),
+    st.Page("pages/history.py", title="Edit history", icon=":material/history:"),
+    st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
+]
+nav = st.navigation(pages)
+sidebar()
+nav.run()

@@ -1,0 +1,5 @@
+"""Entry point for `python -m editing`."""
+
+from editing.cli import main
+
+raise SystemExit(main())

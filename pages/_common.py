@@ -1,0 +1,85 @@
+"""Shared UI plumbing for the pages: the cached Atelier handle, the sidebar, error display.
+
+Session state holds ids only (brand name, campaign id), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from editing import campaigns
+from editing.config import ENV_FIELDS, load_settings
+from editing.context import Atelier
+from editing.errors import AtelierError
+
+T = TypeVar("T")
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return {k: st.secrets[k] for k in ENV_FIELDS if k in st.secrets}
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+@st.cache_resource(show_spinner="Starting Atelier: database, storage and the demo campaign…")
+def get_ctx() -> Atelier:
+    """One Atelier per server process; creates the demo campaign on first start."""
+    ctx = Atelier.open(load_settings(extra=_secrets()))
+    campaigns.ensure_demo_campaign(ctx)
+    return ctx
+
+
+def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call into editing/, turning its typed errors into st.error (one line)."""
+    try:
+        return fn(*args, **kwargs)
+    except AtelierError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def sidebar() -> None:
+    """Brand and campaign pickers, shared by every page."""
+    try:
+        ctx = get_ctx()
+    except AtelierError as exc:
+        st.error(f"Atelier could not start: {exc}")
+        st.stop()
+    with st.sidebar:
+        st.markdown("### ✦ Atelier")
+        st.caption(f"Signed in as **{ctx.settings.user}**")
+        brands = campaigns.list_brands(ctx)
+        fixed = ctx.settings.brand
+        if fixed:
+            st.session_state["brand"] = fixed
+            st.caption(f"Brand: **{fixed}**")
+        elif brands:
+            st.selectbox("Brand", brands, key="brand")
+        rows = campaigns.list_campaigns(ctx, brand=current_brand())
+        if not rows:
+            st.info("No campaigns yet for this brand.")
+            st.session_state.pop("campaign_id", None)
+            return
+        ids = [r["campaign_id"] for r in rows]
+        labels = {r["campaign_id"]: f"{r['name']} ({r['campaign_id'][:8]})" for r in rows}
+        if st.session_state.get("campaign_id") not in ids:
+            st.session_state["campaign_id"] = ids[0]
+        st.selectbox("Campaign", ids, format_func=labels.__getitem__, key="campaign_id")
+        st.caption(
+            f"Prompt editor: **{ctx.settings.active_prompt_editor}** · "
+            f"Video: **{ctx.settings.active_video_generator}** · Storage: **{ctx.settings.active_storage}**"
+        )
+
+
+def current_brand() -> str | None:
+    return st.session_state.get("brand") or get_ctx().settings.brand
+
+
+def current_campaign() -> str | None:
+    return st.session_state.get("campaign_id")

@@ -1,0 +1,47 @@
+"""Costs: edit spend per campaign and in total (failed edits that cost money included)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from editing import campaigns
+from pages._common import current_brand, get_ctx
+
+st.title("Costs")
+ctx = get_ctx()
+summary = campaigns.cost_summary(ctx, brand=current_brand())
+c1, c2, c3 = st.columns(3)
+c1.metric("Total edit spend", f"${summary['total_edit_cost']:.4f}")
+c2.metric("Edits", summary["total_edits"])
+c3.metric("Failed edits", summary["total_failed_edits"])
+
+df = pd.DataFrame(summary["campaigns"])
+if df.empty:
+    st.info("No campaigns yet.")
+    st.stop()
+st.subheader("Per campaign")
+st.dataframe(
+    df[["campaign", "brand", "edits", "failed_edits", "edit_cost", "avg_duration_s", "campaign_cost"]],
+    hide_index=True,
+    column_config={
+        "edit_cost": st.column_config.NumberColumn("Edit spend", format="$%.4f"),
+        "campaign_cost": st.column_config.NumberColumn("Campaign cost", format="$%.4f"),
+        "avg_duration_s": st.column_config.NumberColumn("Avg edit time", format="%.1f s"),
+    },
+)
+history = pd.DataFrame(campaigns.history_rows(ctx, brand=current_brand()))
+if not history.empty:
+    st.subheader("Spend over time")
+    history["day"] = pd.to_datetime(history["timestamp"].str.rstrip("Z")).dt.floor("D")
+    daily = history.groupby(["day", "campaign"], as_index=False)["cost"].sum()
+    st.altair_chart(
+        alt.Chart(daily).mark_bar().encode(
+            x=alt.X("day:T", title="Day"),
+            y=alt.Y("cost:Q", title="Spend (USD)"),
+            color=alt.Color("campaign:N", title="Campaign"),
+            tooltip=["day:T", "campaign:N", alt.Tooltip("cost:Q", format="$.4f")],
+        ),
+        use_container_width=True,
+    )  # fmt: skip

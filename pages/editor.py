@@ -1,0 +1,115 @@
+"""Editor: play the final ad, list the scenes, edit one through a dialog."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from editing import campaigns
+from editing.domain import SceneInfo
+from editing.errors import AtelierError
+from editing.pipeline import STEPS, ProgressEvent, edit_scene
+from editing.providers.base import MAX_INSTRUCTION_CHARS
+from pages._common import current_brand, current_campaign, get_ctx, guarded
+
+ICONS = {"pending": "○", "running": "◌", "done": "✓", "failed": "✕"}
+
+
+@st.dialog("Edit scene", width="large")
+def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
+    st.markdown(f"**Scene {scene.scene_index} · {scene.role}** · {scene.duration}s")
+    st.caption(scene.background_prompt)
+    with st.form("edit_form", border=False):
+        instruction = st.text_area(
+            "What should change?",
+            placeholder="e.g. 'Make brighter', 'slow motion', 'add rose petals', 'warmer and closer'",
+            max_chars=MAX_INSTRUCTION_CHARS,
+        )
+        submitted = st.form_submit_button("Edit scene", type="primary", icon=":material/auto_awesome:")
+    if not submitted:
+        return
+    status = st.status("Editing scene…", expanded=True)
+    lines = {step: status.empty() for step, _ in STEPS}
+    for step, label in STEPS:
+        lines[step].markdown(f"{ICONS['pending']} {label}")
+
+    def on_progress(ev: ProgressEvent) -> None:
+        pct = f" {ev.fraction:.0%}" if ev.fraction is not None and ev.state == "running" else ""
+        detail = f" — {ev.message}" if ev.message else ""
+        lines[ev.step].markdown(f"{ICONS[ev.state]} **{ev.label}**{pct}{detail} `{ev.elapsed_s:.1f}s`")
+        status.update(label=f"{ev.label}…" if ev.state == "running" else status_label(ev))
+
+    try:
+        result = edit_scene(
+            get_ctx(), campaign_id, scene.scene_index, instruction, brand=current_brand(), on_progress=on_progress
+        )
+    except AtelierError as exc:
+        status.update(label="Edit failed — the campaign is unchanged", state="error")
+        st.error(str(exc), icon=":material/error:")
+        return
+    status.update(label="Edit complete", state="complete", expanded=False)
+    st.session_state["last_result"] = result
+    st.rerun()
+
+
+def status_label(ev: ProgressEvent) -> str:
+    return f"{ev.label} {'done' if ev.state == 'done' else 'failed'}"
+
+
+def scene_card(campaign_id: str, scene: SceneInfo) -> None:
+    with st.container(border=True):
+        thumb, body = st.columns([1, 3], vertical_alignment="center")
+        if scene.thumbnail_url:
+            thumb.image(scene.thumbnail_url, use_container_width=True)
+        body.markdown(f"**{scene.scene_index} · {scene.role.title()}** · {scene.duration}s")
+        body.caption(scene.background_prompt)
+        edited = (
+            f"Edited {scene.edit_count}× · last {scene.last_edited_at}" if scene.edit_count else "Not edited yet"
+        )
+        meta, button = body.columns([3, 1], vertical_alignment="center")
+        meta.caption(edited)
+        if button.button("Edit", key=f"edit_{scene.scene_index}", icon=":material/edit:"):
+            edit_dialog(campaign_id, scene)
+
+
+ctx = get_ctx()
+campaign_id = current_campaign()
+if campaign_id is None:
+    st.info("Create a campaign with `python -m editing demo` to start editing.")
+    st.stop()
+overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_brand())
+if overview is None:
+    st.stop()
+
+st.title(overview["name"])
+st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cost ${overview['cost']:.4f}")
+
+result = st.session_state.pop("last_result", None)
+if result and result["campaign_id"] == overview["campaign_id"]:
+    st.success(
+        f"Scene {result['scene_index']} edited in {result['duration_seconds']:.1f}s for ${result['cost']:.4f}. "
+        f"{result['changes_summary']}",
+        icon=":material/check_circle:",
+    )
+    last = [r for r in campaigns.get_history(ctx, campaign_id, brand=current_brand()) if r.edit_id == result["edit_id"]]
+    if last:
+        st.dataframe(
+            pd.DataFrame([last[0].to_dict()])[
+                ["timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "duration_seconds", "status"]
+            ],
+            hide_index=True,
+        )
+elif overview["status"] == "failed" and overview["error_message"]:
+    st.warning(f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:")
+
+player, scene_list = st.columns([2, 3], gap="large")
+with player:
+    st.subheader("Final ad")
+    if overview["final_video_url"]:
+        st.video(overview["final_video_url"])
+    with st.expander("Campaign style"):
+        st.json(overview["style_spec"])
+with scene_list:
+    st.subheader(f"Scenes ({len(overview['scenes'])})")
+    for scene in overview["scenes"]:
+        scene_card(campaign_id, scene)

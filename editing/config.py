@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -79,8 +79,9 @@ class Settings(BaseModel):
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
 
-    prompt_editor: Literal["auto", "offline", "openai"] = "auto"
-    video_generator: Literal["auto", "offline", "replicate"] = "auto"
+    # "auto" picks the real service when its key is set; otherwise a registry name.
+    prompt_editor: str = "auto"
+    video_generator: str = "auto"
 
     user: str = "marketing"
     brand: str | None = None

@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import Any
 
 from editing.config import Settings
+from editing.errors import ConfigError
 from editing.providers.base import AudioSynth, PromptEditor, VideoGenerator
 from editing.storage.base import Storage
 
@@ -35,7 +36,7 @@ def _build(table: dict[str, str], name: str, settings: Settings) -> Any:
     try:
         target = table[name]
     except KeyError:
-        raise ValueError(f"unknown provider {name!r}; choose one of {', '.join(table)}") from None
+        raise ConfigError(f"unknown provider {name!r}; choose one of {', '.join(table)}") from None
     module, _, attr = target.partition(":")
     return getattr(import_module(module), attr)(settings)
 

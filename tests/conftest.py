@@ -1,0 +1,112 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or the server at DATABASE_URL), a fresh
+database per test cloned from a migrated template, and an offline Atelier context.
+
+Nothing here mocks our own code; nothing reaches the network.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from editing.config import Settings, load_settings
+from editing.context import Atelier
+from editing.db.engine import embedded_postgres_url, migrate
+
+# Small format for speed; tests that check the real format override it.
+FAST_ENV = {"ATELIER_VIDEO_WIDTH": "360", "ATELIER_VIDEO_HEIGHT": "640", "ATELIER_VIDEO_FPS": "12"}
+
+
+def _admin_url(tmp_root: Path) -> str:
+    env_url = os.environ.get("DATABASE_URL")
+    if env_url:
+        url = make_url(env_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg2")
+        return url.set(database="postgres").render_as_string(hide_password=False)
+    return embedded_postgres_url(tmp_root / "pg", database="postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL server for the whole run (connection URL to its 'postgres' database)."""
+    return _admin_url(tmp_path_factory.mktemp("pgserver"))
+
+
+def _execute(admin_url: str, sql: str) -> None:
+    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_admin_url: str) -> Iterator[str]:
+    """A database migrated to head once; each test clones it (CREATE DATABASE ... TEMPLATE)."""
+    name = f"atelier_tpl_{uuid.uuid4().hex[:8]}"
+    _execute(pg_admin_url, f'CREATE DATABASE "{name}"')
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    eng = create_engine(url)
+    migrate(eng)
+    eng.dispose()
+    yield name
+    _execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database for one test, dropped afterwards."""
+    name = f"atelier_t_{uuid.uuid4().hex[:10]}"
+    _execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    _execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, database_url: str) -> Any:
+    """Build Settings for a test: offline providers, local storage in tmp_path, fresh database.
+
+    Keyword arguments are environment variable names (e.g. S3_BUCKET_NAME="b").
+    The process environment is ignored so a developer's real keys never leak in.
+    """
+
+    def build(fast: bool = True, **env: str) -> Settings:
+        values = {
+            "ATELIER_DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": database_url,
+            "ATELIER_USER": "tester",
+            **(FAST_ENV if fast else {}),
+            **env,
+        }
+        return load_settings(env=values)
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Any) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Atelier]:
+    atelier = Atelier.open(settings)
+    yield atelier
+    atelier.close()
+
+
+@pytest.fixture
+def demo(ctx: Atelier) -> str:
+    """A small demo campaign (3 scenes of 1 s) in the test's database."""
+    from editing.campaigns import create_demo_campaign
+
+    return str(create_demo_campaign(ctx, scenes=3, scene_duration=1.0))

@@ -1,0 +1,66 @@
+"""Alembic owns the schema: upgrade from empty, downgrade, and the expected indexes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from editing.db.engine import MIGRATIONS_DIR, migrate
+
+
+@pytest.fixture
+def empty_db(pg_admin_url: str) -> Iterator[str]:
+    name = f"atelier_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_then_downgrade(empty_db: str) -> None:
+    engine = create_engine(empty_db)
+    migrate(engine)
+    migrate(engine)  # idempotent
+    insp = inspect(engine)
+    assert {"brands", "perfumes", "campaigns", "edit_history"} <= set(insp.get_table_names())
+    indexes = {i["name"]: i for i in insp.get_indexes("campaigns")}
+    assert "idx_campaigns_campaign_json" in indexes
+    with engine.connect() as c:
+        method = c.execute(text(
+            "SELECT am.amname FROM pg_class i JOIN pg_am am ON am.oid = i.relam "
+            "WHERE i.relname = 'idx_campaigns_campaign_json'"
+        )).scalar()  # fmt: skip
+    assert method == "gin"
+    cols = {c["name"] for c in insp.get_columns("edit_history")}
+    assert {"edit_id", "timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "duration_seconds",
+            "original_prompt", "modified_prompt", "status", "error", "user_name", "prompt_provider",
+            "video_provider", "cost_breakdown", "scene_key_before", "scene_key_after", "final_key_before",
+            "final_key_after"} <= cols  # fmt: skip
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+
+
+def test_embedded_server_lives_in_the_data_dir(ctx) -> None:  # type: ignore[no-untyped-def]
+    from editing.db.engine import embedded_postgres_url
+
+    url = make_url(embedded_postgres_url(ctx.settings.data_dir / "pg-own"))
+    assert str(ctx.settings.data_dir / "pg-own") in str(url.query["host"])
+    eng = create_engine(url)
+    with eng.connect() as c:
+        assert c.execute(text("SELECT 1")).scalar() == 1
+    eng.dispose()

@@ -1,0 +1,225 @@
+"""End-to-end scene edits through SceneEditPipeline on a real PostgreSQL and real ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from editing import campaigns, media
+from editing.context import Atelier
+from editing.db.models import Campaign, EditHistory
+from editing.errors import ConflictError, InputError, NotFoundError
+from editing.pipeline import STEPS, ProgressEvent, SceneEditPipeline, edit_scene
+from editing.providers import registry
+
+
+def _state(ctx: Atelier, campaign_id: str) -> dict[str, Any]:
+    """Everything a failed or refused edit must leave untouched."""
+    with ctx.db.Session() as s:
+        c = s.get(Campaign, campaigns.parse_campaign_id(campaign_id))
+        assert c is not None
+        rows = s.scalar(select(func.count()).select_from(EditHistory))
+        files = sorted(p.relative_to(ctx.storage.root) for p in ctx.storage.root.rglob("*") if p.is_file())
+        return {"json": c.campaign_json, "cost": c.cost, "version": c.version, "rows": rows, "files": files}
+
+
+def test_demo_edit_end_to_end(make_settings: Any) -> None:
+    """The default demo (5 scenes x 4 s, 720x1280), one edit, checked with ffprobe, rows and storage."""
+    ctx = Atelier.open(make_settings(fast=False))
+    try:
+        cid = str(campaigns.create_demo_campaign(ctx))
+        before = campaigns.campaign_overview(ctx, cid)
+        assert [s.role for s in before["scenes"]] == ["hook", "showcase", "lifestyle", "detail", "cta"]
+        old_final = Path(before["final_video_url"])
+        old_scene = Path(before["scenes"][1].video_url)
+        info = media.probe(old_final)
+        assert (info.width, info.height, info.codec, info.audio_codec) == (720, 1280, "h264", "aac")
+        assert info.duration == pytest.approx(20.0, abs=0.1)
+
+        events: list[ProgressEvent] = []
+        result = edit_scene(ctx, cid, 1, "make it brighter", on_progress=events.append)
+
+        assert set(result) >= {"success", "campaign_id", "scene_index", "cost", "duration_seconds",
+                               "changes_summary", "new_video_url"}  # fmt: skip
+        assert result["success"] is True and result["scene_index"] == 1 and result["campaign_id"] == cid
+        assert result["cost"] == 0.0 and result["changes_summary"]
+        # every named step ran, in order
+        done = [e.step for e in events if e.state == "done"]
+        assert done == [s for s, _ in STEPS]
+
+        new_final = Path(result["new_video_url"])
+        assert new_final != old_final and new_final.exists()
+        info = media.probe(new_final, count_frames=True)
+        assert info.has_video and info.has_audio and info.codec == "h264" and info.pix_fmt == "yuv420p"
+        assert info.duration == pytest.approx(20.0, abs=1 / 24 + 0.05)
+        assert info.nb_frames == 480
+        # previous versions stay playable
+        assert old_final.exists() and old_scene.exists()
+        assert media.probe(old_scene).duration == pytest.approx(4.0, abs=0.05)
+
+        after = campaigns.campaign_overview(ctx, cid)
+        scene = after["scenes"][1]
+        assert scene.edit_count == 1 and scene.last_edited_at
+        assert scene.background_prompt == result["modified_prompt"] != before["scenes"][1].background_prompt
+        assert Path(scene.video_url) != old_scene
+        assert after["status"] == "completed" and after["version"] == before["version"] + 1
+
+        history = campaigns.get_history(ctx, cid)
+        assert len(history) == 1
+        rec = history[0]
+        assert (rec.scene_index, rec.edit_prompt, rec.status) == (1, "make it brighter", "completed")
+        assert rec.timestamp.endswith("Z") and rec.duration_seconds > 0
+        assert rec.original_prompt == before["scenes"][1].background_prompt
+        summary = campaigns.cost_summary(ctx)
+        assert summary["total_edits"] == 1
+    finally:
+        ctx.close()
+
+
+def test_second_edit_builds_on_first(ctx: Atelier, demo: str) -> None:
+    first = edit_scene(ctx, demo, 0, "make it warmer")
+    second = edit_scene(ctx, demo, 0, "slow motion")
+    scene = campaigns.list_scenes(ctx, demo)[0]
+    assert scene.edit_count == 2
+    assert scene.background_prompt == second["modified_prompt"]
+    history = campaigns.get_history(ctx, demo)
+    assert history[1].original_prompt == first["modified_prompt"]
+
+
+@pytest.mark.parametrize(
+    ("scene_index", "instruction", "error"),
+    [
+        (3, "make it brighter", "out of range"),
+        (-1, "make it brighter", "out of range"),
+        (99, "make it brighter", "out of range"),
+        (0, "", "cannot be empty"),
+        (0, "   \n\t ", "cannot be empty"),
+        (0, "brighter " * 300, "limit is 2000"),
+    ],
+)
+def test_bad_input_changes_nothing(ctx: Atelier, demo: str, scene_index: int, instruction: str, error: str) -> None:
+    before = _state(ctx, demo)
+    with pytest.raises(InputError, match=error) as exc:
+        edit_scene(ctx, demo, scene_index, instruction)
+    assert "\n" not in str(exc.value)
+    assert _state(ctx, demo) == before
+
+
+def test_unknown_or_foreign_campaign(ctx: Atelier, demo: str) -> None:
+    before = _state(ctx, demo)
+    with pytest.raises(NotFoundError, match="not found"):
+        edit_scene(ctx, "00000000-0000-0000-0000-000000000000", 0, "brighter")
+    with pytest.raises(NotFoundError, match="not found"):
+        edit_scene(ctx, "not-a-uuid", 0, "brighter")
+    # the demo belongs to the demo brand: another brand cannot see or edit it
+    with pytest.raises(NotFoundError, match="not found"):
+        edit_scene(ctx, demo, 0, "brighter", brand="Another House")
+    with pytest.raises(NotFoundError):
+        campaigns.list_scenes(ctx, demo, brand="Another House")
+    assert _state(ctx, demo) == before
+
+
+def test_unmappable_instruction_is_refused_without_a_row(ctx: Atelier, demo: str) -> None:
+    before = _state(ctx, demo)
+    with pytest.raises(InputError):
+        edit_scene(ctx, demo, 0, "what is the weather")
+    assert _state(ctx, demo) == before
+
+
+class CorruptGenerator:
+    """A video provider that returns an HTML error page saved as .mp4 (as a broken CDN would)."""
+
+    name = "corrupt"
+
+    def __init__(self, settings: Any) -> None:
+        pass
+
+    def generate(self, request: Any, workdir: Path, **_: Any) -> Any:
+        from editing.providers.base import GeneratedScene
+
+        path = workdir / "scene.mp4"
+        path.write_text("<html><body>502 Bad Gateway</body></html>")
+        return GeneratedScene(path=path, cost=0.25, provider=self.name, prediction_id="p-1")
+
+    def estimate_cost(self, duration: float) -> float:
+        return 0.25
+
+    def check(self) -> str:
+        return "ok"
+
+
+def test_failed_generation_keeps_campaign_and_records_spend(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", f"{__name__}:CorruptGenerator")
+    ctx = Atelier.open(make_settings(ATELIER_VIDEO_GENERATOR="corrupt"))
+    try:
+        cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
+        before = _state(ctx, cid)
+        with pytest.raises(Exception, match="not a readable media file|does not decode|no video"):
+            edit_scene(ctx, cid, 0, "make it brighter")
+        after = _state(ctx, cid)
+        assert after["json"] == before["json"]  # scene, prompt and final untouched
+        assert after["files"] == before["files"]  # nothing stored, no temp file behind
+        assert not list(ctx.settings.tmp_dir.iterdir())
+        history = campaigns.get_history(ctx, cid)
+        assert [h.status for h in history] == ["failed"]
+        assert history[0].cost == pytest.approx(0.25)  # the money spent is not lost
+        overview = campaigns.campaign_overview(ctx, cid)
+        assert overview["status"] == "failed" and "mp4" in overview["error_message"]
+        assert campaigns.cost_summary(ctx)["total_edit_cost"] == pytest.approx(0.25)
+    finally:
+        ctx.close()
+    # the next good edit (offline generator again) clears the failure
+    ctx = Atelier.open(make_settings())
+    try:
+        edit_scene(ctx, cid, 0, "make it brighter")
+        assert campaigns.campaign_overview(ctx, cid)["status"] == "completed"
+    finally:
+        ctx.close()
+
+
+def test_concurrent_edit_of_another_scene_is_kept_in_final(ctx: Atelier, demo: str) -> None:
+    """Edit B (scene 2) commits while edit A (scene 0) is rendering: A's final must include B."""
+    fired = []
+
+    def interleave(ev: ProgressEvent) -> None:
+        if ev.step == "store_scene" and ev.state == "done" and not fired:
+            fired.append(edit_scene(ctx, demo, 2, "make it darker"))
+
+    result = edit_scene(ctx, demo, 0, "make it brighter", on_progress=interleave)
+    scenes = campaigns.list_scenes(ctx, demo)
+    assert scenes[0].edit_count == 1 and scenes[2].edit_count == 1  # no lost update
+    overview = campaigns.campaign_overview(ctx, demo)
+    assert overview["final_video_url"] == result["new_video_url"]
+    # The final was re-rendered under the lock: its scene 2 is B's darker scene.
+    final = media.read_frames(Path(result["new_video_url"]), size=(36, 64))
+    frames = list(final)
+    third = frames[len(frames) * 5 // 6]
+    b_scene = next(iter(media.read_frames(Path(scenes[2].video_url), size=(36, 64))))
+    assert abs(float(third.mean()) - float(b_scene.mean())) < 8
+
+
+def test_concurrent_edit_of_same_scene_conflicts(ctx: Atelier, demo: str) -> None:
+    fired = []
+
+    def interleave(ev: ProgressEvent) -> None:
+        if ev.step == "store_scene" and ev.state == "done" and not fired:
+            fired.append(edit_scene(ctx, demo, 1, "make it darker"))
+
+    with pytest.raises(ConflictError, match="changed by another edit"):
+        edit_scene(ctx, demo, 1, "make it brighter", on_progress=interleave)
+    scene = campaigns.list_scenes(ctx, demo)[1]
+    assert scene.edit_count == 1 and scene.background_prompt == fired[0]["modified_prompt"]
+    statuses = sorted(h.status for h in campaigns.get_history(ctx, demo))
+    assert statuses == ["completed", "failed"]
+
+
+def test_pipeline_validates_before_writing(ctx: Atelier, demo: str) -> None:
+    before = _state(ctx, demo)
+    with pytest.raises(InputError):
+        SceneEditPipeline(demo, 5, "brighter", ctx=ctx)
+    assert _state(ctx, demo) == before

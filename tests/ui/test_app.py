@@ -1,0 +1,89 @@
+"""AppTest over every page, and an edit through the dialog, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from editing import campaigns
+from editing.config import ENV_FIELDS
+from editing.context import Atelier
+from tests.conftest import FAST_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["pages/editor.py", "pages/history.py", "pages/costs.py", "pages/settings.py"]
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Point the app at the test's database and data dir, with offline providers."""
+    for var in ENV_FIELDS:
+        monkeypatch.delenv(var, raising=False)
+    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(ROOT)
+    yield env
+    from pages._common import get_ctx
+
+    get_ctx.clear()
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+def test_first_start_creates_demo_and_editor_lists_scenes(app_env: dict[str, str]) -> None:
+    at = _app().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("Nuit Dorée")
+    assert [b.label for b in at.button if b.key and b.key.startswith("edit_")] == ["Edit"] * 5
+    captions = " ".join(c.value for c in at.caption)
+    assert "Not edited yet" in captions
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads(app_env: dict[str, str], page: str) -> None:
+    at = _app().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title, f"{page} drew no title"
+
+
+def test_edit_through_dialog(app_env: dict[str, str]) -> None:
+    at = _app().run()
+    at.button(key="edit_1").click().run()
+    assert not at.exception, at.exception
+    at.text_area[0].input("make it brighter and add gold dust")
+    submit = next(b for b in at.button if b.label == "Edit scene")
+    submit.click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("Scene 1 edited" in s.value for s in at.success)
+    assert at.dataframe, "the new history row is shown"
+    ctx = Atelier.open()
+    try:
+        cid = campaigns.list_campaigns(ctx)[0]["campaign_id"]
+        scene = campaigns.list_scenes(ctx, cid)[1]
+        assert scene.edit_count == 1
+        assert campaigns.get_history(ctx, cid)[0].edit_prompt == "make it brighter and add gold dust"
+    finally:
+        ctx.close()
+
+
+def test_dialog_shows_error_and_changes_nothing(app_env: dict[str, str]) -> None:
+    at = _app().run()
+    at.button(key="edit_0").click().run()
+    at.text_area[0].input("asdf qwerty")
+    next(b for b in at.button if b.label == "Edit scene").click().run()
+    assert not at.exception, at.exception
+    assert at.error and "\n" not in at.error[0].value
+    ctx = Atelier.open()
+    try:
+        cid = campaigns.list_campaigns(ctx)[0]["campaign_id"]
+        assert campaigns.get_history(ctx, cid) == []
+    finally:
+        ctx.close()

@@ -55,9 +55,7 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
     return storage.get_file(key, workdir / name)
 
 
-def render_final(
-    storage: Storage, scene_paths: Sequence[Path], audio_key: str | None, workdir: Path
-) -> Path:
+def render_final(storage: Storage, scene_paths: Sequence[Path], audio_key: str | None, workdir: Path) -> Path:
     """Concat the (canonical) scenes and mux the audio bed; returns the local final video."""
     audio = fetch(storage, audio_key, workdir, "audio.wav") if audio_key else None
     dst = workdir / "final_video.mp4"

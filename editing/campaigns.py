@@ -36,7 +36,10 @@ DEMO_SCENES: list[tuple[str, str]] = [
     ("hook", "A crystal perfume bottle of {p} emerges from warm darkness, light catching its gold cap"),
     ("showcase", "{p} bottle on a polished marble pedestal, slow orbit, amber reflections"),
     ("lifestyle", "Silk drapes moving in a warm evening breeze around the {p} bottle in a luxury boudoir"),
-    ("detail", "Macro close-up of the {p} bottle's faceted glass, golden light refracting through the liquid"),
+    (
+        "detail",
+        "Macro close-up of the {p} bottle's faceted glass, golden light refracting through the liquid",
+    ),
     ("cta", "{p} bottle centred in a soft glow, elegant and still, room for the call to action"),
 ]
 
@@ -112,7 +115,7 @@ def _scene_infos(ctx: Atelier, campaign: Campaign) -> list[SceneInfo]:
                 scene_index=i,
                 scene_id=int(scene.get("scene_id", i + 1)),
                 role=scene.get("role", "unknown"),
-                duration=int(round(float(scene.get("duration", 4)))),
+                duration=round(float(scene.get("duration", 4))),
                 background_prompt=scene.get("background_prompt", ""),
                 video_url=ctx.storage.url(scene["video_key"]),
                 thumbnail_url=ctx.storage.url(thumb) if thumb else None,
@@ -129,7 +132,9 @@ def list_scenes(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None
         return _scene_infos(ctx, load_campaign(session, campaign_id, brand=brand))
 
 
-def campaign_overview(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> dict[str, Any]:
+def campaign_overview(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
+) -> dict[str, Any]:
     """Everything the editor page draws for one campaign, read in one transaction."""
     with ctx.db.Session() as session:
         c = load_campaign(session, campaign_id, brand=brand)
@@ -172,7 +177,9 @@ def _record(row: EditHistory) -> EditHistoryRecord:
     )
 
 
-def get_history(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> list[EditHistoryRecord]:
+def get_history(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
+) -> list[EditHistoryRecord]:
     """Every edit attempt of a campaign, oldest first (the seed's GET /edit-history)."""
     with ctx.db.Session() as session:
         c = load_campaign(session, campaign_id, brand=brand)
@@ -301,7 +308,9 @@ def create_demo_campaign(
             scene_dir = work / f"scene{i}"
             scene_dir.mkdir()
             gen = generator.generate(req, scene_dir)
-            path = assets.prepare_scene(gen.path, scene_dir, fmt, scene_duration, canonical=gen.already_canonical)
+            path = assets.prepare_scene(
+                gen.path, scene_dir, fmt, scene_duration, canonical=gen.already_canonical
+            )
             stored = assets.store_video(ctx.storage, path, scene_key(*ids, i), scene_dir)
             local_scenes.append(path)
             scene_docs.append(

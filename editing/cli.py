@@ -37,7 +37,9 @@ def _progress(event: ProgressEvent) -> None:
 
 def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
     cid = campaigns.create_demo_campaign(
-        ctx, scenes=args.scenes, on_progress=None if args.json else lambda s, m: sys.stderr.write(f"{s}: {m}\n")
+        ctx,
+        scenes=args.scenes,
+        on_progress=None if args.json else lambda s, m: sys.stderr.write(f"{s}: {m}\n"),
     )
     _out({"campaign_id": str(cid)}) if args.json else _line(f"created demo campaign {cid}")
 
@@ -80,7 +82,8 @@ def cmd_history(ctx: Atelier, args: argparse.Namespace) -> None:
         _out([r.to_dict() for r in records])
         return
     for r in records:
-        _line(f"{r.timestamp}  scene {r.scene_index}  {r.status:<9} ${r.cost:.4f}  {r.duration_seconds:.1f}s  "
+        _line(f"{r.timestamp}  scene {r.scene_index}  {r.status:<9} ${r.cost:.4f}  "
+              f"{r.duration_seconds:.1f}s  "
               f"{r.edit_prompt!r}\n    {r.changes_summary or r.error or ''}")  # fmt: skip
 
 
@@ -133,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         ctx = Atelier.open(load_settings())
         try:

@@ -120,9 +120,7 @@ class Settings(BaseModel):
             v = v.split(",")
         return tuple(h.strip().lower() for h in v if h and h.strip())
 
-    @field_validator(
-        "openai_api_key", "replicate_api_token", "s3_bucket_name", "brand", mode="before"
-    )
+    @field_validator("openai_api_key", "replicate_api_token", "s3_bucket_name", "brand", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
@@ -157,9 +155,7 @@ class Settings(BaseModel):
         return self.data_dir / "pg"
 
 
-def load_settings(
-    extra: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(extra: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from the environment, with ``extra`` (e.g. st.secrets) taking precedence.
 
     Raises:

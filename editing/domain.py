@@ -80,11 +80,11 @@ def validate_instruction(edit_instruction: str) -> str:
     """
     text = (edit_instruction or "").strip()
     if not text:
-        raise InputError("Edit instruction cannot be empty: describe what should change, e.g. 'make it brighter'")
-    if len(text) > MAX_INSTRUCTION_CHARS:
         raise InputError(
-            f"Edit instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}"
+            "Edit instruction cannot be empty: describe what should change, e.g. 'make it brighter'"
         )
+    if len(text) > MAX_INSTRUCTION_CHARS:
+        raise InputError(f"Edit instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}")
     return text
 
 

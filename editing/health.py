@@ -19,7 +19,7 @@ def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
         detail, ok = fn(), True
     except AtelierError as exc:
         detail, ok = str(exc), False
-    except Exception as exc:  # noqa: BLE001 - a health check reports, it never raises
+    except Exception as exc:
         detail, ok = f"{type(exc).__name__}: {exc}", False
     return {"kind": kind, "provider": provider, "ok": ok, "detail": detail,
             "latency_ms": round((time.monotonic() - t0) * 1000, 1)}  # fmt: skip
@@ -29,7 +29,9 @@ def _database(ctx: Atelier) -> str:
     with ctx.db.engine.connect() as conn:
         version = conn.execute(text("SHOW server_version")).scalar()
     where = make_url(ctx.db.url)
-    place = f"socket in {where.query.get('host')}" if where.query.get("host") else f"{where.host}:{where.port}"
+    place = (
+        f"socket in {where.query.get('host')}" if where.query.get("host") else f"{where.host}:{where.port}"
+    )
     kind = "DATABASE_URL" if ctx.settings.database_url else "embedded"
     return f"PostgreSQL {version} ({kind}, {place}, database {where.database})"
 

@@ -120,7 +120,9 @@ class SceneEditPipeline:
         with ctx.db.Session() as session:
             campaign = load_campaign(session, campaign_id, brand=brand)
             self.campaign_id = campaign.id
-            self.scene_index = validate_scene_index(scene_index, len(campaign.campaign_json.get("scenes", [])))
+            self.scene_index = validate_scene_index(
+                scene_index, len(campaign.campaign_json.get("scenes", []))
+            )
         self._step_started = 0.0
         self._current_step = ""
 
@@ -201,7 +203,9 @@ class SceneEditPipeline:
                 c.status, c.error_message = snap.prev_status, snap.prev_error
 
     def _fail(self, run: _Run, exc: BaseException) -> None:
-        message = str(exc) if isinstance(exc, AtelierError) else f"Internal error: {type(exc).__name__}: {exc}"
+        message = (
+            str(exc) if isinstance(exc, AtelierError) else f"Internal error: {type(exc).__name__}: {exc}"
+        )
         message = " ".join(message.split())
         with self.ctx.db.Session.begin() as session:
             row = session.get(EditHistory, run.edit_id)
@@ -308,14 +312,18 @@ class SceneEditPipeline:
             )  # fmt: skip
         run.costs["video"] = float(gen.cost)
         self._update_row(run, video_provider=gen.provider or generator.name, prediction_id=gen.prediction_id)
-        self._emit("generate_scene", "done", f"{request.duration:g}s scene from {gen.provider or generator.name}")
+        self._emit(
+            "generate_scene", "done", f"{request.duration:g}s scene from {gen.provider or generator.name}"
+        )
 
         # 3. normalize and store the new scene under a new key
         self._emit("store_scene", "running", "normalizing and storing")
         scene_path = assets.prepare_scene(
             gen.path, gen_dir, fmt, request.duration, canonical=gen.already_canonical
         )
-        new_scene = assets.store_video(ctx.storage, scene_path, scene_key(*ids, self.scene_index, version), gen_dir)
+        new_scene = assets.store_video(
+            ctx.storage, scene_path, scene_key(*ids, self.scene_index, version), gen_dir
+        )
         run.written += [new_scene.key, new_scene.thumbnail_key]
         self._update_row(run, scene_key_after=new_scene.key)
         self._emit("store_scene", "done", new_scene.key)
@@ -342,7 +350,9 @@ class SceneEditPipeline:
     ) -> assets.StoredVideo:
         render_dir = Path(tempfile.mkdtemp(dir=work, prefix="render-"))
         paths = [
-            new_scene_path if i == self.scene_index else assets.fetch(self.ctx.storage, k, render_dir, f"s{i}.mp4")
+            new_scene_path
+            if i == self.scene_index
+            else assets.fetch(self.ctx.storage, k, render_dir, f"s{i}.mp4")
             for i, k in enumerate(scene_keys)
         ]
         local = assets.render_final(self.ctx.storage, paths, snap.audio_key, render_dir)
@@ -363,7 +373,9 @@ class SceneEditPipeline:
         version: str,
     ) -> dict[str, Any]:
         with self.ctx.db.Session.begin() as session:
-            c = session.scalars(select(Campaign).where(Campaign.id == self.campaign_id).with_for_update()).one()
+            c = session.scalars(
+                select(Campaign).where(Campaign.id == self.campaign_id).with_for_update()
+            ).one()
             cj = copy.deepcopy(c.campaign_json)
             scene = cj["scenes"][self.scene_index]
             if scene.get("video_key") != snap.scene.get("video_key"):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from editing.domain import iso_utc, validate_instruction
-from editing.providers.base import PromptEditor, PromptEdit
+from editing.providers.base import PromptEdit, PromptEditor
 
 log = logging.getLogger(__name__)
 

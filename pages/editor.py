@@ -41,7 +41,12 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
 
     try:
         result = edit_scene(
-            get_ctx(), campaign_id, scene.scene_index, instruction, brand=current_brand(), on_progress=on_progress
+            get_ctx(),
+            campaign_id,
+            scene.scene_index,
+            instruction,
+            brand=current_brand(),
+            on_progress=on_progress,
         )
     except AtelierError as exc:
         status.update(label="Edit failed — the campaign is unchanged", state="error")
@@ -64,7 +69,9 @@ def scene_card(campaign_id: str, scene: SceneInfo) -> None:
         body.markdown(f"**{scene.scene_index} · {scene.role.title()}** · {scene.duration}s")
         body.caption(scene.background_prompt)
         edited = (
-            f"Edited {scene.edit_count}× · last {scene.last_edited_at}" if scene.edit_count else "Not edited yet"
+            f"Edited {scene.edit_count}× · last {scene.last_edited_at}"
+            if scene.edit_count
+            else "Not edited yet"
         )
         meta, button = body.columns([3, 1], vertical_alignment="center")
         meta.caption(edited)
@@ -87,20 +94,35 @@ st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cos
 result = st.session_state.pop("last_result", None)
 if result and result["campaign_id"] == overview["campaign_id"]:
     st.success(
-        f"Scene {result['scene_index']} edited in {result['duration_seconds']:.1f}s for ${result['cost']:.4f}. "
+        f"Scene {result['scene_index']} edited in {result['duration_seconds']:.1f}s "
+        f"for ${result['cost']:.4f}. "
         f"{result['changes_summary']}",
         icon=":material/check_circle:",
     )
-    last = [r for r in campaigns.get_history(ctx, campaign_id, brand=current_brand()) if r.edit_id == result["edit_id"]]
+    last = [
+        r
+        for r in campaigns.get_history(ctx, campaign_id, brand=current_brand())
+        if r.edit_id == result["edit_id"]
+    ]
     if last:
         st.dataframe(
             pd.DataFrame([last[0].to_dict()])[
-                ["timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "duration_seconds", "status"]
+                [
+                    "timestamp",
+                    "scene_index",
+                    "edit_prompt",
+                    "changes_summary",
+                    "cost",
+                    "duration_seconds",
+                    "status",
+                ]
             ],
             hide_index=True,
         )
 elif overview["status"] == "failed" and overview["error_message"]:
-    st.warning(f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:")
+    st.warning(
+        f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:"
+    )
 
 player, scene_list = st.columns([2, 3], gap="large")
 with player:

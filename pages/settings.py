@@ -24,7 +24,10 @@ for r in rows:
 st.subheader("Configuration")
 values = ctx.settings.model_dump()
 table = [
-    {"variable": var, "value": ("set" if values.get(field) else "not set") if var in SECRET else str(values.get(field))}
+    {
+        "variable": var,
+        "value": ("set" if values.get(field) else "not set") if var in SECRET else str(values.get(field)),
+    }
     for var, field in ENV_FIELDS.items()
 ]
 st.dataframe(pd.DataFrame(table), hide_index=True)

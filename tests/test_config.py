@@ -12,24 +12,38 @@ def test_defaults_are_offline() -> None:
     s = load_settings(env={})
     assert s.data_dir == Path(".atelier")
     assert s.database_url is None
-    assert (s.active_prompt_editor, s.active_video_generator, s.active_storage) == ("offline", "offline", "local")
+    assert (s.active_prompt_editor, s.active_video_generator, s.active_storage) == (
+        "offline",
+        "offline",
+        "local",
+    )
 
 
 def test_keys_switch_on_real_services() -> None:
     s = load_settings(env={"OPENAI_API_KEY": "sk-x", "REPLICATE_API_TOKEN": "r8_x", "S3_BUCKET_NAME": "b"})
-    assert (s.active_prompt_editor, s.active_video_generator, s.active_storage) == ("openai", "replicate", "s3")
+    assert (s.active_prompt_editor, s.active_video_generator, s.active_storage) == (
+        "openai",
+        "replicate",
+        "s3",
+    )
 
 
 def test_secrets_override_environment_and_blank_means_unset() -> None:
-    s = load_settings(extra={"OPENAI_API_KEY": "sk-secret"}, env={"OPENAI_API_KEY": "sk-env", "S3_BUCKET_NAME": " "})
+    s = load_settings(
+        extra={"OPENAI_API_KEY": "sk-secret"}, env={"OPENAI_API_KEY": "sk-env", "S3_BUCKET_NAME": " "}
+    )
     assert s.openai_api_key == "sk-secret"
     assert s.s3_bucket_name is None
 
 
 def test_parsing() -> None:
     s = load_settings(
-        env={"TRUSTED_MEDIA_HOSTS": " Example.com, 127.0.0.1 ,", "DATABASE_URL": "postgres://u@h/db",
-             "ATELIER_VIDEO_FPS": "30", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/"}  # fmt: skip
+        env={
+            "TRUSTED_MEDIA_HOSTS": " Example.com, 127.0.0.1 ,",
+            "DATABASE_URL": "postgres://u@h/db",
+            "ATELIER_VIDEO_FPS": "30",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/",
+        }
     )
     assert s.trusted_media_hosts == ("example.com", "127.0.0.1")
     assert s.database_url == "postgresql://u@h/db"

@@ -41,7 +41,8 @@ def test_upgrade_then_downgrade(empty_db: str) -> None:
         )).scalar()  # fmt: skip
     assert method == "gin"
     cols = {c["name"] for c in insp.get_columns("edit_history")}
-    assert {"edit_id", "timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "duration_seconds",
+    assert {"edit_id", "timestamp", "scene_index", "edit_prompt", "changes_summary", "cost",
+            "duration_seconds",
             "original_prompt", "modified_prompt", "status", "error", "user_name", "prompt_provider",
             "video_provider", "cost_breakdown", "scene_key_before", "scene_key_after", "final_key_before",
             "final_key_after"} <= cols  # fmt: skip

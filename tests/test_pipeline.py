@@ -100,7 +100,9 @@ def test_second_edit_builds_on_first(ctx: Atelier, demo: str) -> None:
         (0, "brighter " * 300, "limit is 2000"),
     ],
 )
-def test_bad_input_changes_nothing(ctx: Atelier, demo: str, scene_index: int, instruction: str, error: str) -> None:
+def test_bad_input_changes_nothing(
+    ctx: Atelier, demo: str, scene_index: int, instruction: str, error: str
+) -> None:
     before = _state(ctx, demo)
     with pytest.raises(InputError, match=error) as exc:
         edit_scene(ctx, demo, scene_index, instruction)
@@ -159,7 +161,7 @@ def test_failed_generation_keeps_campaign_and_records_spend(
     try:
         cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
         before = _state(ctx, cid)
-        with pytest.raises(Exception, match="not a readable media file|does not decode|no video"):
+        with pytest.raises(Exception, match=r"not a readable media file|does not decode|no video"):
             edit_scene(ctx, cid, 0, "make it brighter")
         after = _state(ctx, cid)
         assert after["json"] == before["json"]  # scene, prompt and final untouched

@@ -8,8 +8,8 @@ when the last process using it exits. Alembic migrations run on every start.
 from __future__ import annotations
 
 import logging
-import warnings
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,9 @@ def ensure_database(server_url: str, database: str) -> None:
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=None)
     try:
         with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).scalar()
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}
+            ).scalar()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{database}"'))
     finally:
@@ -110,7 +112,7 @@ def open_database(settings: Settings, *, run_migrations: bool = True) -> Databas
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot reach"
+    except Exception as exc:
         engine.dispose()
         safe = make_url(url).render_as_string(hide_password=True)
         raise ConfigError(f"cannot connect to the database at {safe}: {str(exc).splitlines()[0]}") from exc

@@ -88,9 +88,13 @@ def thumbnail_key(video_key: str) -> str:
     return video_key.rsplit(".", 1)[0] + "_thumb.jpg"
 
 
-def audio_key(brand_id: str, perfume_id: str, campaign_id: str, variation_index: int, version: str | None = None) -> str:
+def audio_key(
+    brand_id: str, perfume_id: str, campaign_id: str, variation_index: int, version: str | None = None
+) -> str:
     suffix = f"_{version}" if version else ""
-    return f"{campaign_prefix(brand_id, perfume_id, campaign_id, variation_index)}/audio/music_bed{suffix}.wav"
+    return (
+        f"{campaign_prefix(brand_id, perfume_id, campaign_id, variation_index)}/audio/music_bed{suffix}.wav"
+    )
 
 
 def s3_https_url(bucket: str, region: str, key: str) -> str:
@@ -126,4 +130,6 @@ def get_final_video_s3_url(
     version: str | None = None,
 ) -> str:
     """The seed's helper: S3 URL of the final video."""
-    return s3_https_url(bucket, region, final_video_key(brand_id, perfume_id, campaign_id, variation_index, version))
+    return s3_https_url(
+        bucket, region, final_video_key(brand_id, perfume_id, campaign_id, variation_index, version)
+    )

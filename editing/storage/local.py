@@ -70,6 +70,8 @@ class LocalStorage:
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
-            raise StorageError(f"local storage at {self.root} is not writable: {exc.strerror or exc}") from exc
+            raise StorageError(
+                f"local storage at {self.root} is not writable: {exc.strerror or exc}"
+            ) from exc
         free = shutil.disk_usage(self.root).free / 2**30
         return f"local files at {self.root} ({free:.1f} GiB free)"

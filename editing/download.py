@@ -24,7 +24,7 @@ import httpx
 
 from editing import media
 from editing.config import Settings
-from editing.errors import ProviderError, ProviderTimeout
+from editing.errors import InvalidVideoError, ProviderError, ProviderTimeout
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 REPLICATE_DELIVERY_DOMAINS: tuple[str, ...] = ("replicate.delivery",)
 DEFAULT_TIMEOUT_S = 180.0
 MAX_REDIRECTS = 5
-_CHUNK = 256 * 1024
 
 
 def _host_port(url: str) -> tuple[str, str, int | None]:
@@ -125,7 +124,13 @@ def download_video(
         with os.fdopen(fd, "wb") as out:
             _fetch(url, out, trusted=trusted, cap=cap, deadline=deadline, timeout_s=timeout_s)
         if validate:
-            media.validate_video(tmp)
+            try:
+                media.validate_video(tmp)
+            except InvalidVideoError as exc:
+                reason = str(exc).replace(tmp.name, "the file")
+                raise InvalidVideoError(
+                    f"the video downloaded from {urlsplit(url).hostname} is unusable: {reason}"
+                ) from None
         final = dest_dir / f"download-{uuid.uuid4().hex[:12]}.mp4"
         tmp.replace(final)
         return final
@@ -168,7 +173,7 @@ def _fetch(
                             f"{cap / 2**20:.0f} MB limit (ATELIER_DOWNLOAD_MAX_MB)"
                         )
                     received = 0
-                    for chunk in resp.iter_bytes(_CHUNK):
+                    for chunk in resp.iter_bytes():  # as it arrives, so the deadline is checked often
                         received += len(chunk)
                         if received > cap:
                             raise ProviderError(

@@ -14,13 +14,13 @@ import boto3
 import httpx
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from editing.config import Settings, load_settings
 from editing.errors import ConfigError, StorageError
 from editing.providers import registry
 from editing.storage.base import Storage, get_scene_s3_url, scene_key
 from editing.storage.s3 import MB, S3Storage, S3UrlError, parse_s3_url
+from tests.fakes.s3_server import MotoS3Server, offline_aws_env
 
 BUCKET = "atelier-test-media"
 KEY = scene_key("b1", "p1", "c1", 0, 2, version="v2")
@@ -29,33 +29,19 @@ KEY = scene_key("b1", "p1", "c1", 0, 2, version="v2")
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fake credentials, no config files, no instance metadata: nothing can reach real AWS."""
-    nowhere = tmp_path_factory.getbasetemp() / "no-aws-config"
-    for var in (
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_DEFAULT_REGION",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(nowhere))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    offline_aws_env(monkeypatch, tmp_path_factory.getbasetemp() / "no-aws-config")
 
 
 @pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def moto_server() -> Iterator[MotoS3Server]:
+    with MotoS3Server() as server:
+        yield server
 
 
-def _reset_server(endpoint: str) -> None:
-    httpx.post(f"{endpoint}/moto-api/reset", timeout=5).raise_for_status()
+@pytest.fixture
+def moto_endpoint(moto_server: MotoS3Server) -> str:
+    moto_server.reset()
+    return moto_server.endpoint
 
 
 @pytest.fixture(params=["in-process", "server"])
@@ -69,7 +55,6 @@ def store(request: pytest.FixtureRequest) -> Iterator[S3Storage]:
             )
     else:
         endpoint = request.getfixturevalue("moto_endpoint")
-        _reset_server(endpoint)
         settings = Settings(s3_bucket_name=BUCKET, aws_endpoint_url=endpoint)
         storage = S3Storage(settings, multipart_threshold=5 * MB, multipart_chunksize=5 * MB)
         storage.client.create_bucket(Bucket=BUCKET)
@@ -186,18 +171,16 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> 
         storage.check()
 
 
-def test_wrong_credentials_over_http(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    _reset_server(moto_endpoint)
-    S3Storage(Settings(s3_bucket_name=BUCKET, aws_endpoint_url=moto_endpoint)).client.create_bucket(
-        Bucket=BUCKET
-    )
+def test_wrong_credentials_over_http(moto_server: MotoS3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_server.reset()
+    moto_server.create_bucket(BUCKET)
+    moto_server.require_auth()
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG1")
-    httpx.post(f"{moto_endpoint}/moto-api/reset-auth", content=b"0", timeout=5).raise_for_status()
     try:
         with pytest.raises(StorageError, match="credentials"):
-            S3Storage(Settings(s3_bucket_name=BUCKET, aws_endpoint_url=moto_endpoint)).check()
+            S3Storage(Settings(s3_bucket_name=BUCKET, aws_endpoint_url=moto_server.endpoint)).check()
     finally:
-        httpx.post(f"{moto_endpoint}/moto-api/reset-auth", content=b"100000000", timeout=5)
+        moto_server.require_auth(False)
 
 
 def test_wrong_credentials_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,7 +199,6 @@ def test_wrong_credentials_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_aws_endpoint_url_env_is_honoured(
     moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _reset_server(moto_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("S3_BUCKET_NAME", BUCKET)
     monkeypatch.setenv("AWS_REGION", "eu-west-3")

@@ -36,6 +36,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     content_type: str = "application/json"
+    chunked: bool = False  # stream the body with Transfer-Encoding: chunked (no Content-Length)
+    chunk_size: int = 64 * 1024
+    chunk_delay: float = 0.0  # pause before each chunk (a slow trickle)
 
 
 class _Server(ThreadingHTTPServer):
@@ -93,12 +96,25 @@ class FakeHTTPServer:
                 try:
                     self.send_response(resp.status)
                     self.send_header("Content-Type", resp.content_type)
-                    self.send_header("Content-Length", str(len(payload)))
+                    if resp.chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    else:
+                        self.send_header("Content-Length", str(len(payload)))
                     for k, v in resp.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    if self.command != "HEAD":
+                    if self.command == "HEAD":
+                        return
+                    if not resp.chunked:
                         self.wfile.write(payload)
+                        return
+                    for i in range(0, len(payload), resp.chunk_size):
+                        if resp.chunk_delay and fake._stop.wait(resp.chunk_delay):
+                            return
+                        piece = payload[i : i + resp.chunk_size]
+                        self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
                     pass
 

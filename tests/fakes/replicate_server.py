@@ -93,12 +93,14 @@ class FakeReplicate(FakeHTTPServer):
         video: bytes | None = None,
         models: tuple[str, ...] = ("bytedance/seedance-1-lite",),
         file_delay: float = 0.0,
+        file_failures: int = 0,
     ) -> None:
         super().__init__()
         self.api_token = api_token
         self.video = video
         self.models = models
         self.file_delay = file_delay
+        self.file_failures = file_failures  # the first N file GETs answer 503
         self.script: deque[PredictionScript] = deque()
         self.default_script = PredictionScript()
         self.predictions: dict[str, _Prediction] = {}
@@ -211,6 +213,10 @@ class FakeReplicate(FakeHTTPServer):
             return Response(200, self._json(pred))
 
     def _file(self, path: str) -> Response:
+        with self.lock:
+            if self.file_failures > 0:
+                self.file_failures -= 1
+                return Response(503, body=b"upstream unavailable", content_type="text/plain")
         if self.video is None:
             return Response(404, body=b"no video configured", content_type="text/plain")
         return Response(200, body=self.video, content_type="video/mp4", delay=self.file_delay)

@@ -114,7 +114,7 @@ def canonical_video_args(fmt: VideoFormat) -> list[str]:
         "-r", str(fmt.fps),
         "-g", str(fmt.fps * 2),
         "-keyint_min", str(fmt.fps),
-        "-x264-params", "scenecut=0:open-gop=0",
+        "-x264-params", "scenecut=0:open-gop=0:sar=1/1",
         "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
         "-movflags", "+faststart",
     ]  # fmt: skip
@@ -192,7 +192,10 @@ def _ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
     except subprocess.TimeoutExpired as exc:
         raise InvalidVideoError(f"{path.name} could not be read within 120 s") from exc
     if proc.returncode != 0:
-        raise InvalidVideoError(f"{path.name} is not a readable media file: {_last_line(proc.stderr)}")
+        why = _first_error(proc.stderr).replace(f"{path}: ", "")
+        if "moov atom not found" in why:
+            why = "no moov atom (truncated, or not a video at all)"
+        raise InvalidVideoError(f"{path.name} is not a readable media file: {why}")
     try:
         data: dict[str, Any] = json.loads(proc.stdout or b"{}")
     except json.JSONDecodeError as exc:
@@ -309,7 +312,9 @@ def validate_video(path: Path | str) -> ProbeResult:
         check=False,
     )
     if proc.returncode != 0:
-        raise InvalidVideoError(f"{p.name} does not decode: {_first_error(proc.stderr)}")
+        raise InvalidVideoError(
+            f"{p.name} does not decode (truncated or corrupt): {_first_error(proc.stderr)}"
+        )
     return info
 
 
@@ -631,7 +636,9 @@ def _encode_canonical(src: Path, dst: Path, info: ProbeResult, fmt: VideoFormat,
         raise RenderError(f"normalizing {src.name} took longer than 900s") from exc
     if proc.returncode != 0:
         if _decode_failure(proc.stderr):
-            raise InvalidVideoError(f"{src.name} does not decode: {_first_error(proc.stderr)}")
+            raise InvalidVideoError(
+                f"{src.name} does not decode (truncated or corrupt): {_first_error(proc.stderr)}"
+            )
         raise RenderError(f"normalizing {src.name} failed: {_last_line(proc.stderr)}")
 
 

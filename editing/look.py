@@ -135,8 +135,8 @@ class Look:
         out: list[Any] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "elements":
-                out.append(tuple(sorted((k, round(v, 3)) for k, v in value.items())))
+            if f.name == "elements":  # absent and removed look the same on screen
+                out.append(tuple(sorted((k, round(v, 3)) for k, v in value.items() if v > 0)))
             elif isinstance(value, float):
                 out.append(round(value, 3))
             else:
@@ -783,7 +783,7 @@ def render_block(look: Look, *, perfume_name: str, role: str) -> str:
     """Write a resolved look as the explicit cinematography block the generator reads back."""
     lk = resolve(look)
     b, c = lk.num("brightness"), lk.num("contrast")
-    exposure = f"exposure {_num(b)} stops"
+    exposure = f"exposure {_num(b)} stop{'' if abs(b) == 1 else 's'}"
     exposure += " (balanced)" if b == 0 else (" (brighter)" if b > 0 else " (darker)")
     lighting = f"Lighting: {lk.lighting} light, {exposure}, contrast {round(25 * c):+d}%"
     w, s = lk.num("warmth"), lk.num("saturation")
@@ -855,7 +855,7 @@ def parse_block(block: str) -> Look:
         name = sec.split(" light,", 1)[0].strip()
         if name in LIGHTINGS:
             values["lighting"] = name
-        if m := re.search(r"exposure ([+-]?\d+(?:\.\d+)?) stops", sec):
+        if m := re.search(r"exposure ([+-]?\d+(?:\.\d+)?) stops?", sec):
             values["brightness"] = clamp("brightness", _q(float(m.group(1))))
         if m := re.search(r"contrast ([+-]?\d+)%", sec):
             values["contrast"] = clamp("contrast", _q(int(m.group(1)) / 25))

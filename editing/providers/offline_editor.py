@@ -1,0 +1,195 @@
+"""The rule-based prompt editor: understands a marketer's instruction without an API key.
+
+It reads the current prompt into a :class:`~editing.look.Look`, applies the
+instruction (free word order, several changes, negation, intensity, synonyms)
+and writes the full prompt back: the original concept word for word, then an
+explicit cinematography block the procedural generator reads. Because the block
+holds absolute values, a second edit starts from the first one's result and
+"brighter" then "darker" lands where it started.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from editing.config import Settings
+from editing.errors import InputError, UnmappableInstructionError
+from editing.look import (
+    Look,
+    apply_instruction,
+    focal_mm,
+    kelvin,
+    parse_prompt,
+    render_block,
+    resolve,
+    split_prompt,
+)
+from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEdit
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    '"make it brighter", "warmer and slower", "add rose petals", "zoom in on the bottle", "no more smoke"'
+)
+
+_CAMERA_WORDS = {
+    "static": "a locked-off static camera",
+    "orbit": "a slow orbit around the bottle",
+    "pan left": "a pan to the left",
+    "pan right": "a pan to the right",
+    "dolly in": "a gentle dolly in",
+    "dolly out": "a dolly out",
+    "handheld": "an organic handheld camera",
+}
+
+
+def _stops(x: float) -> str:
+    value = f"{x:+.2f}".rstrip("0").rstrip(".")
+    return f"{value} stop" + ("" if abs(x) == 1 else "s")
+
+
+def describe_changes(old: Look, new: Look) -> tuple[list[str], list[str]]:
+    """What differs between two resolved looks, as (look phrases, element phrases)."""
+    out: list[str] = []
+
+    def moved(name: str) -> float:
+        return new.num(name) - old.num(name)
+
+    if d := moved("brightness"):
+        out.append(f"{'brighter' if d > 0 else 'darker'} exposure (now {_stops(new.num('brightness'))})")
+    if d := moved("contrast"):
+        out.append("more contrast" if d > 0 else "softer contrast")
+    if new.lighting != old.lighting:
+        out.append(f"{new.lighting} lighting")
+    if d := moved("warmth"):
+        out.append(f"a {'warmer' if d > 0 else 'cooler'} {kelvin(new.num('warmth'))}K white balance")
+    if new.monochrome != old.monochrome:
+        out.append("black and white" if new.monochrome else "full colour again")
+    if (d := moved("saturation")) and not new.monochrome:
+        pct = round(30 * new.num("saturation"))
+        out.append(f"{'richer, more saturated' if d > 0 else 'more muted'} colour (saturation {pct:+d}%)")
+    if new.palette != old.palette:
+        out.append(f"a {new.palette} palette" if new.palette else "the campaign's own palette")
+    if new.camera != old.camera:
+        out.append(_CAMERA_WORDS.get(str(new.camera), f"a {new.camera} camera"))
+    if d := moved("camera_speed"):
+        out.append(f"{'faster' if d > 0 else 'slower'} camera movement ({2 ** new.num('camera_speed'):.2f}x)")
+    if d := moved("zoom"):
+        framing = "closer" if d > 0 else "wider"
+        out.append(f"{framing} framing ({focal_mm(new.num('zoom'))}mm)")
+    if d := moved("speed"):
+        v = new.num("speed")
+        if v >= 1.75:
+            out.append(f"time-lapse motion ({2**v:.0f}x)")
+        elif v < 0 and d < 0:
+            out.append(f"slow motion ({2**v:.2f}x)")
+        else:
+            out.append(f"{'faster' if d > 0 else 'slower'} motion ({2**v:.2f}x)")
+    if new.mood != old.mood:
+        out.append(f"a {new.mood} mood" if new.mood else "a neutral mood")
+    if new.setting != old.setting:
+        out.append(f"a {new.setting} setting")
+    if d := moved("product_scale"):
+        out.append(f"a {'larger' if d > 0 else 'smaller'} bottle ({1.2 ** new.num('product_scale'):.2f}x)")
+    if new.centred != old.centred:
+        out.append("the bottle centred" if new.centred else "the bottle off-centre")
+    if d := moved("product_y"):
+        out.append(f"the bottle {'lower' if d > 0 else 'higher'} in frame")
+
+    elements: list[str] = []
+    names = sorted(set(old.elements) | set(new.elements))
+    for name in names:
+        before, after = old.elements.get(name, 0.0), new.elements.get(name, 0.0)
+        if before <= 0 < after:
+            elements.append(f"{name} added")
+        elif after <= 0 < before:
+            elements.append(f"{name} removed")
+        elif after > before:
+            elements.append(f"more {name}")
+        elif after < before:
+            elements.append(f"less {name}")
+    return out, elements
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def summarize(old: Look, new: Look, *, perfume_name: str, role: str) -> str:
+    """Two or three sentences: what changed, and what was deliberately kept."""
+    looks, elements = describe_changes(old, new)
+    sentences: list[str] = []
+    if looks:
+        sentences.append(f"The scene now has {_join(looks)}.")
+    if elements:
+        text = _join(elements)
+        sentences.append(text[0].upper() + text[1:] + ".")
+    sentences.append(
+        f"The original concept, the {perfume_name} bottle in view, the vertical 9:16 framing "
+        f"and the {role} scene's duration are unchanged."
+    )
+    return " ".join(sentences)
+
+
+class OfflinePromptEditor:
+    """Rule-based PromptEditor: deterministic, free, and honest about what it cannot do."""
+
+    name = "offline"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+
+    def modify_scene_prompt(
+        self,
+        original_prompt: str,
+        edit_instruction: str,
+        style_spec: dict[str, Any],
+        scene_role: str,
+        perfume_name: str,
+    ) -> PromptEdit:
+        """Apply ``edit_instruction`` to ``original_prompt``.
+
+        Raises:
+            InputError: the instruction is empty or too long.
+            UnmappableInstructionError: nothing visual could be derived, or it changes nothing.
+        """
+        instruction = " ".join((edit_instruction or "").split())
+        if not instruction:
+            raise InputError(f"The edit instruction is empty. Try for example {EXAMPLES}.")
+        if len(instruction) > MAX_INSTRUCTION_CHARS:
+            raise InputError(f"The edit instruction is longer than {MAX_INSTRUCTION_CHARS} characters.")
+        perfume = (perfume_name or "").strip() or "Perfume"
+        role = (scene_role or "").strip() or "showcase"
+        ignore = [perfume]
+        if self.settings is not None and self.settings.brand:
+            ignore.append(self.settings.brand)
+
+        current = resolve(parse_prompt(original_prompt or "", perfume_name=perfume, style_spec=style_spec))
+        applied = apply_instruction(current, instruction, ignore=ignore)
+        if not applied.matched:
+            raise UnmappableInstructionError(
+                f"Couldn't find a visual change in {instruction[:80]!r}. "
+                f"Describe the look you want, for example {EXAMPLES}."
+            )
+        new = resolve(applied.look)
+        if new.key() == current.key():
+            raise UnmappableInstructionError(
+                f"{instruction[:80]!r} would not change this scene (it already looks that way, or is at "
+                f"the limit of what the offline engine renders). Try for example {EXAMPLES}."
+            )
+
+        concept, _ = split_prompt(original_prompt or "")
+        if not concept:
+            concept = f"Luxury perfume ad scene featuring the {perfume} bottle."
+        elif perfume.lower() not in concept.lower():
+            concept = f"{concept.rstrip('.')}, featuring the {perfume} bottle."
+        modified = f"{concept} {render_block(new, perfume_name=perfume, role=role)}"
+        summary = summarize(current, new, perfume_name=perfume, role=role)
+        log.info("offline edit %r matched %s", instruction, ", ".join(applied.matched))
+        return PromptEdit(modified_prompt=modified, changes_summary=summary, cost=0.0, provider=self.name)
+
+    def check(self) -> str:
+        return "offline prompt editor ready (rule-based, no API key needed)"

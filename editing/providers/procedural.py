@@ -1,0 +1,910 @@
+"""The procedural scene generator: renders a 9:16 perfume scene from its prompt, offline.
+
+The prompt is read with :mod:`editing.look` (the same words the offline editor
+writes), so every attribute moves the pixels the way a viewer expects. Layers are
+built once per scene (a graded, dithered background larger than the frame, the
+bottle sprite, particle sprites) and each frame only moves them, so a frame costs
+a few milliseconds; frames stream into ffmpeg and are never all held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
+
+from editing.config import Settings
+from editing.errors import ProviderError
+from editing.look import PALETTES, Look, parse_prompt, resolve
+from editing.media import ffmpeg_exe, open_frame_writer
+from editing.providers.base import GeneratedScene, SceneRequest, StepProgress, VideoFormat
+
+log = logging.getLogger(__name__)
+
+RGB = tuple[float, float, float]
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- colour helpers
+
+
+def _hex(c: str) -> RGB:
+    r, g, b = ImageColor.getrgb(c)[:3]
+    return (r / 255.0, g / 255.0, b / 255.0)
+
+
+def parse_colour(name: str) -> RGB | None:
+    """A colour name or hex ("#b76e79", "gold", "rose gold", "deep navy") as RGB in 0..1."""
+    text = name.strip().lower()
+    if not text:
+        return None
+    if text in PALETTES:
+        return _hex(PALETTES[text][1])
+    for candidate in (text, text.replace(" ", ""), text.split()[-1]):
+        try:
+            return _hex(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
+
+
+def _lum(c: RGB) -> float:
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def _sat(c: RGB) -> float:
+    return max(c) - min(c)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colour roles of a scene."""
+
+    deep: RGB  # darkest backdrop
+    mid: RGB  # backdrop
+    light: RGB  # light pools, highlights
+    accent: RGB  # particles, liquid, glows
+
+
+def palette_from(colours: Sequence[RGB]) -> Palette:
+    cols = sorted(colours, key=_lum)
+    if len(cols) == 1:
+        c = cols[0]
+        cols = [_mix(c, (0, 0, 0), 0.7), c, _mix(c, (1, 1, 1), 0.6)]
+    elif len(cols) == 2:
+        cols = [cols[0], _mix(cols[0], cols[1], 0.5), cols[1]]
+    accent = max(colours, key=_sat)
+    deep, light = cols[0], cols[-1]
+    mid = cols[len(cols) // 2]
+    if _lum(deep) > 0.25:
+        deep = _mix(deep, (0, 0, 0), 0.6)
+    return Palette(deep=deep, mid=mid, light=light, accent=accent)
+
+
+DEFAULT_COLOURS = ("#17120e", "#5a4634", "#d9c3a0", "#c9a24a")
+
+
+# --------------------------------------------------------------------------- the scene plan
+
+
+@dataclass
+class Plan:
+    """Everything the renderer needs, derived from the prompt, style spec and seed."""
+
+    look: Look
+    palette: Palette
+    exposure: float  # stops
+    contrast: float
+    warmth: float
+    saturation: float  # multiplier, 0 = black and white
+    haze: float  # 0..1 soft glow / bloom
+    vignette: float
+    glow: RGB  # colour of the key light pool
+    glow_strength: float
+    backlight: float
+    speed: float  # time multiplier for everything that moves
+    camera_speed: float
+    zoom: float  # framing scale factor
+    bottle_x: float  # 0..1 of frame width
+    bottle_y: float  # bottle centre, 0..1 of frame height
+    bottle_h: float  # bottle height, 0..1 of frame height
+    elements: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
+
+
+def _style_colours(style_spec: dict[str, Any] | None) -> list[RGB]:
+    raw = (style_spec or {}).get("color_palette") or []
+    if isinstance(raw, str):
+        raw = [p for p in raw.replace(";", ",").split(",")]
+    out = [c for c in (parse_colour(str(x)) for x in raw) if c is not None]
+    return out
+
+
+_LIGHTING: dict[str, dict[str, float]] = {
+    "natural": {},
+    "golden hour": {"exposure": 0.35, "warmth": 1.3, "glow": 0.8, "saturation": 0.15},
+    "backlit": {"backlight": 1.0, "contrast": 0.3, "exposure": -0.1},
+    "soft": {"contrast": -0.7, "haze": 0.25},
+    "harsh": {"contrast": 1.0, "vignette": 0.15, "haze": -0.2},
+    "neon": {"saturation": 0.9, "exposure": -0.45, "glow": 0.9, "contrast": 0.4},
+    "candlelight": {"warmth": 1.9, "exposure": -0.9, "glow": 0.7, "vignette": 0.25},
+    "high key": {"exposure": 1.3, "contrast": -0.5, "vignette": -0.2},
+    "low key": {"exposure": -1.2, "contrast": 0.7, "vignette": 0.35},
+    "night": {"exposure": -1.3, "warmth": -1.3, "saturation": -0.2, "vignette": 0.2},
+}
+_MOOD: dict[str, dict[str, float]] = {
+    "dreamy": {"haze": 0.35, "saturation": -0.15, "exposure": 0.15, "speed": 0.85},
+    "mysterious": {"exposure": -0.45, "warmth": -0.35, "vignette": 0.25},
+    "energetic": {"saturation": 0.35, "contrast": 0.3, "speed": 1.35},
+    "romantic": {"warmth": 0.45, "haze": 0.15, "glow": 0.3},
+    "elegant": {"contrast": 0.1},
+    "playful": {"saturation": 0.45, "exposure": 0.25, "speed": 1.2},
+}
+_SETTING_COLOURS: dict[str, tuple[str, ...]] = {
+    "beach at sunset": ("#2b1d3f", "#c4566b", "#ffb36b", "#ffd59a"),
+    "city at night": ("#070b1c", "#1d2a52", "#5a6fb0", "#ffb347"),
+    "marble studio": ("#3a3835", "#9d978e", "#e9e5de", "#c9a24a"),
+    "forest": ("#08160d", "#1f4a2a", "#8dbb6a", "#e9d98a"),
+    "desert": ("#6b3a1f", "#c9834a", "#f4d3a1", "#f0b35a"),
+    "underwater": ("#021a2b", "#0b5570", "#52c1d6", "#b8f0f5"),
+}
+_NEON = ("#12031f", "#4b0f6b", "#ff3fa4", "#22e4ff")
+
+
+def stable_seed(*parts: object) -> int:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def plan_scene(request: SceneRequest) -> Plan:
+    """Read the prompt (over the style spec baseline) into a render plan."""
+    look = resolve(
+        parse_prompt(request.prompt, perfume_name=request.perfume_name, style_spec=request.style_spec)
+    )
+    rng = np.random.default_rng(stable_seed(request.prompt, request.seed, "plan"))
+    setting = str(look.setting)
+
+    if look.lighting == "neon":
+        colours = [_hex(c) for c in _NEON]
+    elif look.palette:
+        colours = [_hex(c) for c in PALETTES[look.palette]]
+        if setting in _SETTING_COLOURS:  # the place keeps its light, the palette tints it
+            env = [_hex(c) for c in _SETTING_COLOURS[setting]]
+            colours = [_mix(e, c, 0.45) for e, c in zip(env, colours, strict=False)]
+    elif setting in _SETTING_COLOURS:
+        colours = [_hex(c) for c in _SETTING_COLOURS[setting]]
+    else:
+        colours = _style_colours(request.style_spec) or [_hex(c) for c in DEFAULT_COLOURS]
+    palette = palette_from(colours)
+
+    adj: dict[str, float] = {}
+    for table, key in ((_LIGHTING, look.lighting), (_MOOD, look.mood)):
+        for k, v in table.get(str(key), {}).items():
+            adj[k] = adj.get(k, 0.0) + v if k != "speed" else adj.get(k, 1.0) * v
+    if setting == "city at night":
+        adj["exposure"] = adj.get("exposure", 0.0) - 0.5
+        adj["warmth"] = adj.get("warmth", 0.0) - 0.4
+    if setting == "underwater":
+        adj["warmth"] = adj.get("warmth", 0.0) - 0.8
+    if setting in ("beach at sunset", "desert"):
+        adj["warmth"] = adj.get("warmth", 0.0) + 0.6
+
+    sat_steps = look.num("saturation") + adj.get("saturation", 0.0)
+    saturation = 0.0 if look.monochrome else max(0.05, 1.0 + 0.33 * sat_steps)
+    glow = palette.light if look.lighting != "golden hour" else _hex("#ffb25e")
+    if look.lighting == "candlelight":
+        glow = _hex("#ff9a3c")
+    if look.lighting == "night":
+        glow = _hex("#9fb6ff")
+
+    offset = float(rng.uniform(0.07, 0.11)) * (1 if rng.random() < 0.5 else -1)
+    centred = bool(look.centred)
+    elements = {k: v for k, v in look.elements.items() if v > 0}
+    return Plan(
+        look=look,
+        palette=palette,
+        exposure=look.num("brightness") * 0.55 + adj.get("exposure", 0.0),
+        contrast=look.num("contrast") * 0.35 + adj.get("contrast", 0.0) * 0.35,
+        warmth=look.num("warmth") + adj.get("warmth", 0.0),
+        saturation=saturation,
+        haze=max(0.0, min(1.0, 0.12 + adj.get("haze", 0.0))),
+        vignette=max(0.0, 0.35 + adj.get("vignette", 0.0)),
+        glow=glow,
+        glow_strength=max(0.0, 0.55 + adj.get("glow", 0.0) * 0.5),
+        backlight=adj.get("backlight", 0.0),
+        speed=2 ** look.num("speed") * adj.get("speed", 1.0),
+        camera_speed=2 ** look.num("camera_speed"),
+        zoom=1.3 ** look.num("zoom"),
+        bottle_x=0.5 if centred else 0.5 + offset,
+        bottle_y=0.6 + 0.06 * look.num("product_y"),
+        bottle_h=0.38 * 1.2 ** look.num("product_scale"),
+        elements=elements,
+        seed=stable_seed(request.prompt, request.seed),
+    )
+
+
+# --------------------------------------------------------------------------- grading
+
+
+class Grade:
+    """The scene's colour grade, applied once to every layer (so it cannot flicker)."""
+
+    def __init__(self, plan: Plan) -> None:
+        w = plan.warmth
+        self.wb = np.array([1 + 0.075 * w, 1 + 0.012 * w, 1 - 0.095 * w], dtype=np.float32).clip(0.5, 1.6)
+        self.gain = float(2 ** (0.5 * plan.exposure))
+        self.lift = max(0.0, plan.exposure) * 0.04
+        self.contrast = float(2**plan.contrast)
+        self.saturation = float(plan.saturation)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = x * self.wb * self.gain
+        x = x + self.lift * (1.0 - x)
+        if self.contrast != 1.0:
+            x = 0.42 + (x - 0.42) * self.contrast
+        if self.saturation != 1.0:
+            luma = x @ _LUMA
+            x = luma[..., None] + (x - luma[..., None]) * self.saturation
+        np.clip(x, 0.0, None, out=x)
+        # soft shoulder instead of a hard clip, so bright scenes keep their gradients
+        over = x > 0.8
+        x[over] = 0.8 + 0.2 * np.tanh((x[over] - 0.8) / 0.2)
+        return x
+
+    def colour(self, c: RGB) -> tuple[int, int, int]:
+        arr = self(np.array([[c]], dtype=np.float32))[0, 0]
+        r, g, b = (round(float(v) * 255) for v in arr.clip(0, 1))
+        return (r, g, b)
+
+
+def _to_image(x: np.ndarray, rng: np.random.Generator) -> Image.Image:
+    """Quantize with a triangular dither so gradients do not band."""
+    noise = rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
+    out = (x * 255.0 + noise + 0.5).clip(0, 255).astype(np.uint8)
+    return Image.fromarray(out, "RGB")
+
+
+# --------------------------------------------------------------------------- background
+
+
+def _blur_noise(rng: np.random.Generator, w: int, h: int, cells: int) -> np.ndarray:
+    """Smooth value noise in 0..1 (a small random grid scaled up bicubically)."""
+    gw, gh = max(2, cells), max(2, int(cells * h / w))
+    grid = Image.fromarray((rng.random((gh, gw)) * 255).astype(np.uint8), "L")
+    return np.asarray(grid.resize((w, h), Image.BICUBIC), dtype=np.float32) / 255.0
+
+
+def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
+    """The ungraded backdrop (float RGB, h×w), everything behind the bottle, defocused."""
+    pal = plan.palette
+    setting = str(plan.look.setting)
+    y = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
+    x = np.linspace(0.0, 1.0, w, dtype=np.float32)[None, :]
+    aspect = h / w
+    deep, mid, light = (np.array(c, dtype=np.float32) for c in (pal.deep, pal.mid, pal.light))
+    horizon = 0.64
+
+    def vgrad(top: np.ndarray, bottom: np.ndarray, y0: float = 0.0, y1: float = 1.0) -> np.ndarray:
+        t = ((y - y0) / (y1 - y0)).clip(0, 1)
+        t = t * t * (3 - 2 * t)
+        return top + (bottom - top) * t[..., None]
+
+    if setting == "beach at sunset":
+        sky = (
+            vgrad(deep, mid, 0.0, 0.42) * (y < 0.42)[..., None]
+            + vgrad(mid, light, 0.42, horizon) * (y >= 0.42)[..., None]
+        )
+        sea = vgrad(mid * 0.55, deep * 0.9, horizon, 0.8)
+        sand = vgrad(np.array(_mix(pal.light, (0.55, 0.4, 0.3), 0.5), dtype=np.float32), mid * 0.6, 0.78, 1.0)
+        img = np.where(y < horizon, sky.transpose(2, 0, 1), sea.transpose(2, 0, 1)).transpose(1, 2, 0)
+        img = np.where((y > 0.79)[..., None], sand, img)
+        img = np.broadcast_to(img, (h, w, 3)).copy()
+        # the sun on the horizon, its glow and its path on the water
+        sx = 0.5
+        d = np.sqrt(((x - sx) / 1.0) ** 2 + ((y - horizon + 0.025) * aspect) ** 2)
+        img += (
+            np.array(_hex("#ffe2a8"), dtype=np.float32) * (np.exp(-((d / 0.07) ** 2)) * 1.1)[..., None]
+        ).astype(np.float32)
+        img += np.array(_hex("#ff9a5a"), dtype=np.float32) * (np.exp(-((d / 0.32) ** 2)) * 0.35)[..., None]
+        path = (
+            np.exp(-(((x - sx) / 0.06) ** 2))
+            * ((y > horizon) & (y < 0.79))
+            * (0.5 + 0.5 * np.sin(y * 420.0) ** 2)
+        )
+        img += np.array(_hex("#ffd59a"), dtype=np.float32) * (path * 0.35)[..., None]
+    elif setting == "city at night":
+        img = np.broadcast_to(vgrad(deep, mid * 0.8, 0.0, 0.75), (h, w, 3)).copy()
+        # blurred skyline blocks and window lights
+        sky = Image.new("L", (w, h), 0)
+        draw = ImageDraw.Draw(sky)
+        bx = 0
+        while bx < w:
+            bw = int(rng.uniform(0.08, 0.18) * w)
+            top = int(rng.uniform(0.25, 0.5) * h)
+            draw.rectangle([bx, top, bx + bw, int(horizon * h)], fill=int(rng.uniform(90, 160)))
+            bx += bw + int(rng.uniform(0.0, 0.03) * w)
+        mass = (
+            np.asarray(sky.filter(ImageFilter.GaussianBlur(w * 0.012)), dtype=np.float32)[..., None] / 255.0
+        )
+        img = img * (1 - 0.5 * mass) + deep * 0.5 * mass
+        lights = Image.new("RGB", (w, h), (0, 0, 0))
+        draw = ImageDraw.Draw(lights)
+        warm, cool = _hex("#ffc46b"), _hex("#8fb8ff")
+        for _ in range(int(90 * w / 400)):
+            cx, cy = rng.uniform(0, w), rng.uniform(0.15, horizon) * h
+            r = rng.uniform(0.012, 0.035) * w
+            c = warm if rng.random() < 0.6 else _mix(cool, pal.accent, 0.4)
+            k = rng.uniform(0.35, 1.0)
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(255 * k * v) for v in c))
+        glow = np.asarray(lights.filter(ImageFilter.GaussianBlur(w * 0.006)), dtype=np.float32) / 255.0
+        img += glow * 0.75
+        floor = vgrad(deep * 0.7, deep * 0.35, horizon, 1.0)
+        img = np.where((y > horizon)[..., None], floor + glow[::-1] * 0.18, img)
+    elif setting == "forest":
+        img = np.broadcast_to(vgrad(mid * 0.9, deep, 0.0, 0.9), (h, w, 3)).copy()
+        trunks = Image.new("L", (w, h), 0)
+        draw = ImageDraw.Draw(trunks)
+        for _ in range(9):
+            tx, tw = rng.uniform(0, w), rng.uniform(0.03, 0.09) * w
+            draw.rectangle([tx, 0, tx + tw, h], fill=int(rng.uniform(120, 230)))
+        t = np.asarray(trunks.filter(ImageFilter.GaussianBlur(w * 0.02)), dtype=np.float32)[..., None] / 255.0
+        img = img * (1 - 0.65 * t) + deep * 0.4 * t
+        rays = (np.sin((x * 1.0 + y * 0.45) * 22.0 + rng.uniform(0, 6)) * 0.5 + 0.5) ** 8
+        rays = rays * (1 - y).clip(0, 1) ** 1.5
+        img += np.array(light, dtype=np.float32) * (rays * 0.35)[..., None]
+        moss = vgrad(mid * 0.6, deep * 0.6, horizon, 1.0)
+        img = np.where((y > horizon + 0.02)[..., None], moss, img)
+    elif setting == "desert":
+        img = np.broadcast_to(
+            vgrad(np.array(_hex("#9ec3e0"), dtype=np.float32), light, 0.0, 0.5), (h, w, 3)
+        ).copy()
+        for i, (base, amp, col) in enumerate(
+            ((0.5, 0.05, light), (0.58, 0.04, mid), (0.7, 0.035, mid * 0.85))
+        ):
+            ridge = base + amp * np.sin(x * (5 + 3 * i) + rng.uniform(0, 6)) + 0.02 * np.sin(x * 17 + i)
+            shade = vgrad(
+                np.array(col, dtype=np.float32), np.array(col, dtype=np.float32) * 0.7, base, base + 0.3
+            )
+            img = np.where((y > ridge)[..., None], shade, img)
+        sun = np.exp(-(((x - 0.72) ** 2) + ((y - 0.12) * aspect) ** 2) / 0.02)
+        img += np.array(_hex("#fff1cf"), dtype=np.float32) * (sun * 0.6)[..., None]
+    elif setting == "underwater":
+        img = np.broadcast_to(vgrad(light * 0.8, deep, 0.0, 1.0), (h, w, 3)).copy()
+        rays = (np.sin((x - 0.5) / (y + 0.35) * 9.0 + rng.uniform(0, 6)) * 0.5 + 0.5) ** 6 * (1 - y) ** 2
+        img += np.array(light, dtype=np.float32) * (rays * 0.45)[..., None]
+        n1 = _blur_noise(rng, w, h, 14)
+        caustic = (1 - np.abs(n1 - 0.5) * 2) ** 10
+        img += np.array(light, dtype=np.float32) * (caustic * 0.35 * (y > 0.5))[..., None]
+        sand = vgrad(
+            np.array(_mix(pal.light, (0.8, 0.75, 0.6), 0.5), dtype=np.float32) * 0.55, deep, 0.74, 1.0
+        )
+        img = np.where((y > 0.76)[..., None], sand, img)
+    else:  # studio and marble studio: a seamless backdrop and a surface
+        marble = setting == "marble studio"
+        back = vgrad(deep * 1.1, mid * 0.75, 0.0, horizon)
+        surface_top = np.array(_mix(pal.mid, pal.light, 0.35), dtype=np.float32)
+        surface = vgrad(surface_top * 0.9, deep * 0.8, horizon, 1.0)
+        img = np.where((y < horizon)[..., None], back, surface)
+        img = np.broadcast_to(img, (h, w, 3)).copy()
+        if marble:
+            n = _blur_noise(rng, w, h, 5) * 2.0 + _blur_noise(rng, w, h, 13) * 0.8
+            veins = np.exp(-(((np.sin(x * 9.0 + y * 5.0 + n * 4.0)) / 0.09) ** 2))
+            img = img * 0.85 + np.array(light, dtype=np.float32) * 0.25
+            img -= (veins * 0.2)[..., None] * np.array((1.0, 1.0, 1.0), dtype=np.float32)
+        # a soft edge where the surface meets the backdrop
+        edge = np.exp(-(((y - horizon) / 0.006) ** 2))
+        img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
+
+    # the key light pool behind the bottle, and the backlight halo
+    bx, by = plan.bottle_x, plan.bottle_y - 0.05
+    d = np.sqrt((x - bx) ** 2 + ((y - by) * aspect * 0.8) ** 2)
+    pool = np.exp(-((d / 0.5) ** 2)) * plan.glow_strength
+    img += np.array(plan.glow, dtype=np.float32) * (pool * 0.45)[..., None]
+    if plan.backlight > 0:
+        halo = np.exp(-((d / 0.22) ** 2)) * plan.backlight
+        img += np.array(_mix(plan.glow, (1, 1, 1), 0.5), dtype=np.float32) * (halo * 0.9)[..., None]
+    # haze lifts the blacks towards the light colour (atmosphere, dreaminess)
+    img = img * (1 - plan.haze * 0.35) + np.array(light, dtype=np.float32) * plan.haze * 0.2
+    # vignette
+    v = np.sqrt(((x - 0.5) * 1.1) ** 2 + ((y - 0.5) * 0.9) ** 2)
+    img *= (1.0 - plan.vignette * (v / 0.7) ** 2.2).clip(0.15, 1.0)[..., None]
+    return img.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- the bottle
+
+
+def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Image.Image]:
+    """The perfume bottle (RGBA, ungraded colours graded inside) and its shadow/reflection (RGBA)."""
+    ss = 2  # supersample for smooth edges
+    H = max(24, height) * ss
+    W = int(H * 0.62)
+    pal = plan.palette
+    grade = Grade(plan)
+    v = np.linspace(0, 1, H, dtype=np.float32)[:, None]
+    u = np.linspace(-1, 1, W, dtype=np.float32)[None, :]
+
+    cap_top, cap_bot, _neck_bot, body_top = 0.0, 0.24, 0.31, 0.34
+    # body: a rounded rectangle (superellipse) from body_top to 1
+    bv = ((v - body_top) / (1 - body_top)).clip(0, 1) * 2 - 1
+    body_w = 0.95
+    body = (np.abs(u / body_w) ** 6 + np.abs(bv) ** 8) <= 1.0
+    body &= v >= body_top
+    neck = (np.abs(u) <= 0.2) & (v >= cap_bot) & (v < body_top + 0.02)
+    cap_w = 0.42
+    cap = (np.abs(u) <= cap_w) & (v >= cap_top + 0.005) & (v < cap_bot)
+    cap &= (np.abs(u / cap_w) ** 8 + np.abs((v - cap_bot / 2) / (cap_bot / 2)) ** 8) <= 1.0
+
+    liquid_col = np.array(_mix(pal.accent, pal.light, 0.25), dtype=np.float32)
+    glass_col = np.array(_mix(pal.mid, (0.9, 0.9, 0.92), 0.6), dtype=np.float32)
+    metal = np.array(_mix(_hex("#c9a24a"), pal.accent, 0.2), dtype=np.float32)
+
+    rgb = np.zeros((H, W, 3), dtype=np.float32)
+    alpha = np.zeros((H, W), dtype=np.float32)
+    # glass body: darker, bluish edges (fresnel), a liquid core with a vertical gradient
+    edge = np.abs(u / body_w) ** 3
+    liquid = (v > body_top + 0.12) & (np.abs(u) < body_w * 0.84) & (bv < 0.86)
+    core = liquid_col * (0.75 + 0.35 * (1 - bv[..., None]) * 0.5)
+    glass = glass_col * (0.35 + 0.5 * edge[..., None])
+    body_rgb = np.where(liquid[..., None], core * (1 - 0.45 * edge[..., None]), glass)
+    rgb = np.where(body[..., None], body_rgb, rgb)
+    alpha = np.where(body, np.where(liquid, 0.97, 0.8), alpha)
+    # specular stripes
+    spec = np.exp(-(((u + 0.62) / 0.05) ** 2)) * 0.9 + np.exp(-(((u - 0.5) / 0.12) ** 2)) * 0.35
+    rgb += (spec * body)[..., None] * 0.8
+    # label
+    label = (np.abs(u) < 0.52) & (np.abs(bv - 0.1) < 0.17) & body
+    rgb = np.where(label[..., None], np.array(_mix(pal.light, (1, 1, 1), 0.5), dtype=np.float32) * 0.92, rgb)
+    # metal collar and cap with a vertical sheen
+    sheen = 0.55 + 0.45 * np.cos(u * 3.2)
+    rgb = np.where(neck[..., None], metal * sheen[..., None] * 0.9, rgb)
+    alpha = np.where(neck, 1.0, alpha)
+    cap_col = np.array(pal.deep, dtype=np.float32) * 0.6 + 0.04
+    if _lum(pal.deep) < 0.1:
+        cap_col = metal * 0.9
+    rgb = np.where(cap[..., None], cap_col * (0.5 + 0.7 * sheen[..., None]), rgb)
+    alpha = np.where(cap, 1.0, alpha)
+
+    rgb = grade(rgb)
+    img = Image.fromarray(np.dstack([rgb.clip(0, 1) * 255, alpha * 255]).astype(np.uint8), "RGBA")
+    # perfume name on the label
+    draw = ImageDraw.Draw(img)
+    text = name.upper()[:18]
+    size = max(6, int(H * 0.045))
+    try:
+        font = ImageFont.load_default(size=size)
+    except TypeError:  # pragma: no cover - very old Pillow
+        font = ImageFont.load_default()
+    tw = draw.textlength(text, font=font)
+    while tw > W * 0.8 and size > 6:
+        size -= 1
+        font = ImageFont.load_default(size=size)
+        tw = draw.textlength(text, font=font)
+    ty = int((body_top + (1 - body_top) * (0.5 + 0.05)) * H - size / 2)
+    draw.text(((W - tw) / 2, ty), text, fill=(*grade.colour(pal.deep), 255), font=font)
+    img = img.resize((W // ss, H // ss), Image.LANCZOS)
+
+    # shadow and a faint reflection below, on one canvas as tall again
+    sw, sh = W // ss, H // ss
+    under = Image.new("RGBA", (sw * 2, sh), (0, 0, 0, 0))
+    shadow = Image.new("L", (sw * 2, sh), 0)
+    ImageDraw.Draw(shadow).ellipse([sw * 0.35, 0, sw * 1.65, sh * 0.08], fill=150)
+    shadow = shadow.filter(ImageFilter.GaussianBlur(sh * 0.02))
+    under.paste((0, 0, 0, 255), (0, 0), shadow)
+    refl = img.transpose(Image.FLIP_TOP_BOTTOM)
+    fade = np.linspace(0.22, 0.0, sh, dtype=np.float32) ** 1.5
+    ra = (np.asarray(refl.getchannel("A"), dtype=np.float32) * fade[:, None]).astype(np.uint8)
+    refl.putalpha(Image.fromarray(ra, "L"))
+    under.alpha_composite(refl, (sw // 2, 0))
+    return img, under
+
+
+# --------------------------------------------------------------------------- particles
+
+
+def _soft_dot(r: float, hard: float = 0.0) -> np.ndarray:
+    n = max(3, math.ceil(r * 2 + 2))
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
+    d = np.sqrt(xx**2 + yy**2) / max(r, 0.5)
+    a = np.exp(-(d**2) * 2.2) if hard == 0 else ((1 - d).clip(0, 1) ** 0.6) * (1 - hard) + (d < 0.8) * hard
+    return a.clip(0, 1)
+
+
+@dataclass
+class Particles:
+    """One element's particles: positions in frame units, a sprite per size, a colour."""
+
+    kind: str
+    pos: np.ndarray  # n×2, 0..1
+    vel: np.ndarray  # n×2, frame units per second
+    size: np.ndarray  # n (pixels at render size)
+    phase: np.ndarray
+    alpha: np.ndarray
+    colour: tuple[int, int, int]
+    sprites: dict[tuple[int, int], Image.Image]
+    sway: float = 0.0
+    twinkle: float = 0.0
+    parallax: float = 1.0
+
+
+def _element_system(
+    kind: str, density: float, plan: Plan, w: int, h: int, rng: np.random.Generator
+) -> Particles:
+    grade = Grade(plan)
+    pal = plan.palette
+    scale = w / 360.0
+    n_base = {
+        "rose petals": 26,
+        "gold dust": 90,
+        "water droplets": 30,
+        "smoke": 9,
+        "silk": 3,
+        "bokeh": 22,
+        "rain": 140,
+        "snow": 90,
+        "sparkles": 26,
+        "bubbles": 40,
+    }[kind]
+    n = max(1, round(n_base * density))
+    pos = rng.random((n, 2)).astype(np.float32)
+    phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
+    sway, twinkle, parallax = 0.0, 0.0, 1.0
+    if kind == "rose petals":
+        colour = grade.colour(_mix(_hex("#b3123a"), pal.accent, 0.2))
+        vel = np.stack([rng.uniform(-0.02, 0.02, n), rng.uniform(0.06, 0.12, n)], 1)
+        size = rng.uniform(4, 8, n) * scale
+        alpha = rng.uniform(0.75, 1.0, n)
+        sway = 0.03
+    elif kind == "gold dust":
+        colour = grade.colour(_hex("#ffd36b"))
+        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(-0.03, -0.008, n)], 1)
+        size = rng.uniform(0.8, 2.2, n) * scale
+        alpha = rng.uniform(0.5, 1.0, n)
+        twinkle = 0.6
+        sway = 0.01
+    elif kind == "water droplets":
+        colour = grade.colour(_mix(pal.light, (0.9, 0.95, 1.0), 0.6))
+        pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.16
+        pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.45) * plan.bottle_h * 0.7
+        vel = np.stack([np.zeros(n), rng.uniform(0.0, 0.012, n)], 1)
+        size = rng.uniform(1.2, 3.0, n) * scale
+        alpha = rng.uniform(0.6, 0.95, n)
+    elif kind == "smoke":
+        colour = grade.colour(_mix(pal.light, (0.85, 0.85, 0.88), 0.5))
+        pos[:, 1] = 0.45 + pos[:, 1] * 0.55
+        vel = np.stack([rng.uniform(-0.02, 0.02, n), rng.uniform(-0.025, -0.01, n)], 1)
+        size = rng.uniform(45, 85, n) * scale
+        alpha = rng.uniform(0.12, 0.22, n)
+        sway = 0.02
+        parallax = 1.2
+    elif kind == "silk":
+        colour = grade.colour(_mix(pal.accent, pal.light, 0.3))
+        pos[:, 1] = 0.82 + pos[:, 1] * 0.15
+        vel = np.stack([rng.uniform(0.008, 0.015, n) * rng.choice([-1, 1], n), np.zeros(n)], 1)
+        size = rng.uniform(60, 90, n) * scale
+        alpha = rng.uniform(0.55, 0.75, n)
+        sway = 0.01
+        parallax = 1.3
+    elif kind == "bokeh":
+        colour = grade.colour(_mix(pal.accent, pal.light, 0.5))
+        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(-0.012, 0.012, n)], 1)
+        size = rng.uniform(8, 20, n) * scale
+        alpha = rng.uniform(0.15, 0.35, n)
+        twinkle = 0.2
+        parallax = 0.5
+    elif kind == "rain":
+        colour = grade.colour(_mix(pal.light, (0.8, 0.85, 0.95), 0.6))
+        vel = np.stack([np.full(n, 0.05), rng.uniform(1.1, 1.6, n)], 1)
+        size = rng.uniform(5, 10, n) * scale
+        alpha = rng.uniform(0.25, 0.5, n)
+        parallax = 1.2
+    elif kind == "snow":
+        colour = grade.colour((0.97, 0.97, 1.0))
+        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(0.04, 0.09, n)], 1)
+        size = rng.uniform(1.2, 3.2, n) * scale
+        alpha = rng.uniform(0.6, 0.95, n)
+        sway = 0.02
+    elif kind == "sparkles":
+        colour = grade.colour((1.0, 0.97, 0.88))
+        pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.6
+        pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.5) * plan.bottle_h * 1.4
+        vel = np.zeros((n, 2))
+        size = rng.uniform(3, 7, n) * scale
+        alpha = np.ones(n)
+        twinkle = 1.0
+    else:  # bubbles
+        colour = grade.colour(_mix(pal.light, (0.9, 1.0, 1.0), 0.5))
+        vel = np.stack([rng.uniform(-0.005, 0.005, n), rng.uniform(-0.12, -0.05, n)], 1)
+        size = rng.uniform(1.5, 4.5, n) * scale
+        alpha = rng.uniform(0.5, 0.85, n)
+        sway = 0.012
+    sprites: dict[tuple[int, int], Image.Image] = {}
+    return Particles(
+        kind=kind,
+        pos=pos,
+        vel=vel.astype(np.float32),
+        size=size.astype(np.float32),
+        phase=phase,
+        alpha=alpha.astype(np.float32),
+        colour=colour,
+        sprites=sprites,
+        sway=sway,
+        twinkle=twinkle,
+        parallax=parallax,
+    )
+
+
+def _sprite(p: Particles, size: float, level: int) -> Image.Image:
+    """A cached L-mode mask for a particle of ``size`` at alpha ``level``/8."""
+    key = (round(size * 2), level)
+    cached = p.sprites.get(key)
+    if cached is not None:
+        return cached
+    r = key[0] / 2
+    if p.kind == "rain":
+        n = max(3, int(r * 2))
+        a = np.zeros((n, 3), dtype=np.float32)
+        a[:, 1] = np.linspace(0.2, 1.0, n)
+        a[:, 0] = a[:, 2] = a[:, 1] * 0.3
+    elif p.kind == "sparkles":
+        n = max(5, int(r * 4) | 1)
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
+        rr = r
+        a = np.exp(-(xx**2) / 0.8) * np.exp(-np.abs(yy) / rr) + np.exp(-(yy**2) / 0.8) * np.exp(
+            -np.abs(xx) / rr
+        )
+        a += np.exp(-(xx**2 + yy**2) / (0.3 * rr * rr + 0.5)) * 0.8
+    elif p.kind == "rose petals":
+        n = max(5, int(r * 2.4))
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
+        a = ((xx / (r * 0.55)) ** 2 + (yy / (r * 1.0)) ** 2 <= 1).astype(np.float32)
+        a = (
+            np.asarray(Image.fromarray((a * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6)))
+            / 255.0
+        )
+    elif p.kind == "smoke" or p.kind == "silk":
+        n = max(8, int(r * 2))
+        rng = np.random.default_rng(key[0])
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) / (n - 1) * 2 - 1
+        base = np.exp(-(xx**2 + yy**2) * 2.2)
+        noise = _blur_noise(rng, n, n, 5)
+        if p.kind == "silk":
+            wave = np.exp(-(((yy - 0.25 * np.sin(xx * 3.0)) / 0.18) ** 2)) * np.exp(-(xx**2) * 1.5)
+            a = wave * (0.7 + 0.3 * noise)
+        else:
+            a = base * (0.5 + 0.8 * noise)
+    elif p.kind in ("bokeh", "bubbles", "water droplets"):
+        a = _soft_dot(r, hard=0.6)
+        if p.kind in ("bubbles", "water droplets"):
+            n = a.shape[0]
+            yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
+            d = np.sqrt(xx**2 + yy**2) / max(r, 0.5)
+            a = (
+                np.exp(-(((d - 0.85) / 0.2) ** 2))
+                + np.exp(-((xx + r * 0.3) ** 2 + (yy + r * 0.3) ** 2) / 1.2)
+            ).clip(0, 1)
+    else:
+        a = _soft_dot(r)
+    mask = Image.fromarray((a.clip(0, 1) * 255 * level / 8).astype(np.uint8), "L")
+    p.sprites[key] = mask
+    return mask
+
+
+# --------------------------------------------------------------------------- camera
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Where the camera is at time t: a scale about the bottle and a shift, in frame units."""
+
+    scale: float
+    dx: float
+    dy: float
+    roll: float = 0.0
+
+
+def camera_at(plan: Plan, t: float, duration: float) -> Camera:
+    move = str(plan.look.camera)
+    tc = t * plan.camera_speed * plan.speed
+    mid = duration * plan.camera_speed * plan.speed / 2
+    s, dx, dy, roll = plan.zoom, 0.0, 0.0, 0.0
+    if move == "dolly in":
+        s *= math.exp(0.045 * tc)
+    elif move == "dolly out":
+        s *= math.exp(0.045 * (2 * mid - tc)) / math.exp(0.045 * mid)
+    elif move == "orbit":
+        dx = -0.06 * (tc - mid)
+    elif move == "pan left":
+        dx = 0.05 * (tc - mid)
+    elif move == "pan right":
+        dx = -0.05 * (tc - mid)
+    elif move == "handheld":
+        k = plan.seed % 997
+        dx = 0.006 * (math.sin(tc * 1.7 + k) + 0.6 * math.sin(tc * 3.1 + 2 * k))
+        dy = 0.005 * (math.sin(tc * 1.3 + 3 * k) + 0.5 * math.sin(tc * 2.7 + k))
+        roll = 0.004 * math.sin(tc * 1.1 + k)
+        s *= math.exp(0.015 * tc)
+    return Camera(scale=s, dx=dx, dy=dy, roll=roll)
+
+
+# --------------------------------------------------------------------------- the renderer
+
+
+class SceneRenderer:
+    """Builds a scene's layers once, then yields its frames one by one."""
+
+    MARGIN = 0.3
+
+    def __init__(self, plan: Plan, width: int, height: int, name: str) -> None:
+        self.plan = plan
+        self.w, self.h = width, height
+        rng = np.random.default_rng(plan.seed)
+        self.grade = Grade(plan)
+        m = self.MARGIN
+        self.bw, self.bh = int(width * (1 + 2 * m)), int(height * (1 + 2 * m))
+        lo_w, lo_h = self.bw // 2, self.bh // 2
+        bg = self.grade(render_background(plan, lo_w, lo_h, rng))
+        channels = [
+            np.asarray(Image.fromarray(bg[..., i], "F").resize((self.bw, self.bh), Image.BICUBIC))
+            for i in range(3)
+        ]
+        self.bg = _to_image(np.dstack(channels), rng)
+        # the bottle at its largest on-screen size (the camera only ever scales it down from there)
+        cams = [camera_at(plan, t, 4.0).scale for t in (0.0, 2.0, 4.0)]
+        self.max_scale = max(cams) * 1.1
+        self.bottle_px = int(plan.bottle_h * height * self.max_scale)
+        self.bottle, self.under = render_bottle(plan, self.bottle_px, name)
+        self.systems = [
+            _element_system(kind, dens, plan, width, height, np.random.default_rng(plan.seed + i))
+            for i, (kind, dens) in enumerate(sorted(plan.elements.items()))
+        ]
+        self._glints = np.linspace(-1.5, 1.5, 1)
+
+    def _bg_frame(self, cam: Camera) -> Image.Image:
+        p = 0.75  # the backdrop is further away: it moves and scales less than the bottle
+        s = 1 + (cam.scale - 1) * p
+        cx, cy = self.plan.bottle_x * self.w, self.plan.bottle_y * self.h
+        ox, oy = cam.dx * self.w * p, cam.dy * self.h * p
+        mx, my = self.MARGIN * self.w, self.MARGIN * self.h
+        c, sn = math.cos(cam.roll), math.sin(cam.roll)
+        a, b = c / s, sn / s
+        d, e = -sn / s, c / s
+        # canvas = R^-1 (p - off - c) / s + c + margin
+        tx = -(a * (cx + ox) + b * (cy + oy)) + cx + mx
+        ty = -(d * (cx + ox) + e * (cy + oy)) + cy + my
+        return self.bg.transform((self.w, self.h), Image.AFFINE, (a, b, tx, d, e, ty), Image.BILINEAR)
+
+    def _paste_bottle(self, frame: Image.Image, cam: Camera) -> None:
+        scale = cam.scale / self.max_scale
+        bw, bh = self.bottle.size
+        tw, th = bw * scale, bh * scale
+        cx = self.plan.bottle_x * self.w + cam.dx * self.w
+        cy = self.plan.bottle_y * self.h + cam.dy * self.h
+        x0, y0 = cx - tw / 2, cy - th / 2
+        ix, iy = math.floor(x0), math.floor(y0)
+        fx, fy = x0 - ix, y0 - iy
+        ow, oh = math.ceil(tw) + 2, math.ceil(th) + 2
+        inv = 1 / scale
+        sprite = self.bottle.transform(
+            (ow, oh), Image.AFFINE, (inv, 0, -fx * inv, 0, inv, -fy * inv), Image.BILINEAR
+        )
+        uw, uh = self.under.size
+        under = self.under.transform(
+            (int(uw * scale) + 2, int(uh * scale) + 2),
+            Image.AFFINE,
+            (inv, 0, -fx * inv, 0, inv, -fy * inv),
+            Image.BILINEAR,
+        )
+        frame.paste(under, (ix - int(bw * scale / 2), iy + int(th) - 2), under)
+        frame.paste(sprite, (ix, iy), sprite)
+
+    def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, front: bool) -> None:
+        te = t * self.plan.speed
+        for p in self.systems:
+            if (p.kind in ("bokeh", "smoke")) == front and p.kind != "smoke":
+                continue
+            if p.kind == "smoke" and not front:
+                continue
+            pos = p.pos + p.vel * te
+            if p.sway:
+                pos = pos + np.stack([np.sin(te * 1.3 + p.phase) * p.sway, np.zeros_like(p.phase)], 1)
+            if p.kind not in ("water droplets", "sparkles"):
+                pos = np.mod(pos + 0.1, 1.2) - 0.1
+            a = p.alpha
+            if p.twinkle:
+                a = a * (1 - p.twinkle + p.twinkle * (0.5 + 0.5 * np.sin(te * 2.4 + p.phase * 3)) ** 3)
+            xs = pos[:, 0] * self.w + cam.dx * self.w * p.parallax
+            ys = pos[:, 1] * self.h + cam.dy * self.h * p.parallax
+            cx, cy = self.plan.bottle_x * self.w, self.plan.bottle_y * self.h
+            zs = 1 + (cam.scale / self.plan.zoom - 1) * p.parallax
+            xs = cx + (xs - cx) * zs
+            ys = cy + (ys - cy) * zs
+            for x, y, sz, al in zip(xs, ys, p.size, a, strict=True):
+                level = round(float(al) * 8)
+                if level <= 0:
+                    continue
+                mask = _sprite(p, float(sz), min(8, level))
+                mw, mh = mask.size
+                frame.paste(p.colour, (int(x - mw / 2), int(y - mh / 2)), mask)
+
+    def frames(self, n: int, fps: int) -> Iterator[np.ndarray]:
+        duration = n / fps
+        for i in range(n):
+            t = i / fps
+            cam = camera_at(self.plan, t, duration)
+            frame = self._bg_frame(cam)
+            self._paste_particles(frame, t, cam, front=False)
+            self._paste_bottle(frame, cam)
+            self._paste_particles(frame, t, cam, front=True)
+            yield np.asarray(frame)
+
+
+def render_size(fmt: VideoFormat) -> tuple[int, int]:
+    """Draw at half resolution (ffmpeg scales up); small formats are drawn as they are."""
+    if fmt.width >= 480:
+        return (fmt.width // 4) * 2, (fmt.height // 4) * 2
+    return fmt.width, fmt.height
+
+
+def render_scene(
+    request: SceneRequest, dst: Path, *, on_progress: Callable[[float | None, str], None] | None = None
+) -> Path:
+    """Render ``request`` to ``dst`` (canonical H.264)."""
+    fmt = request.fmt
+    w, h = render_size(fmt)
+    n = max(1, round(request.duration * fmt.fps))
+    plan = plan_scene(request)
+    renderer = SceneRenderer(plan, w, h, request.perfume_name)
+    step = max(1, n // 10)
+    with open_frame_writer(dst, fmt, src_size=(w, h)) as writer:
+        for i, frame in enumerate(renderer.frames(n, fmt.fps)):
+            writer.write(frame)
+            if on_progress and (i % step == 0 or i == n - 1):
+                on_progress((i + 1) / n, f"rendering frame {i + 1}/{n}")
+    return dst
+
+
+class ProceduralVideoGenerator:
+    """VideoGenerator that renders scenes locally from the prompt: free and deterministic."""
+
+    name = "offline"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+
+    def generate(
+        self,
+        request: SceneRequest,
+        workdir: Path,
+        *,
+        on_progress: StepProgress | None = None,
+        on_submitted: Callable[[str], None] | None = None,
+        resume_prediction_id: str | None = None,
+    ) -> GeneratedScene:
+        """Render the scene into ``workdir`` (no job to submit or resume: it is local and repeatable)."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        key = stable_seed(request.prompt, request.seed, request.duration, request.fmt)
+        dst = workdir / f"procedural-{key:016x}.mp4"
+        render_scene(request, dst, on_progress=on_progress)
+        return GeneratedScene(path=dst, cost=0.0, provider=self.name, already_canonical=True)
+
+    def estimate_cost(self, duration: float) -> float:
+        return 0.0
+
+    def check(self) -> str:
+        try:
+            exe = ffmpeg_exe()
+        except Exception as exc:  # imageio-ffmpeg missing or broken
+            raise ProviderError(f"the offline generator needs ffmpeg: {exc}") from exc
+        return f"offline scene generator ready (ffmpeg at {exe})"

@@ -116,6 +116,20 @@ def test_download_failure_then_resume(fake: FakeReplicate, tmp_path: Path, tiny_
     assert scene.path.exists() and len(fake.creates) == 1
 
 
+def test_a_slow_download_is_resumable_not_a_model_timeout(fake: FakeReplicate, tmp_path: Path) -> None:
+    fake.file_delay = 3.0
+    gen = ReplicateVideoGenerator(make_gen(fake).settings, poll_interval_s=0.01, download_timeout_s=0.3)
+    submitted: list[str] = []
+    with pytest.raises(ProviderError, match="can be resumed") as info:
+        gen.generate(REQUEST, tmp_path, on_submitted=submitted.append)
+    assert not isinstance(info.value, ProviderTimeout)  # the pipeline resumes ProviderErrors only
+    assert fake.cancels == [] and list(tmp_path.iterdir()) == []
+
+    fake.file_delay = 0.0
+    assert gen.generate(REQUEST, tmp_path, resume_prediction_id=submitted[0]).path.exists()
+    assert len(fake.creates) == 1
+
+
 def test_a_prediction_that_fails(fake: FakeReplicate, tmp_path: Path) -> None:
     fake.queue(PredictionScript(outcome="failed", error="E001: NSFW content detected"))
     with pytest.raises(ProviderError, match="failed: E001: NSFW content detected"):

@@ -170,7 +170,11 @@ class ReplicateVideoGenerator:
         prediction = self._wait(pid, progress)
         url = self._output_url(prediction)
         progress(None, "downloading the generated scene")
-        path = download_video(url, workdir, self.settings, timeout_s=self.download_timeout_s)
+        try:
+            path = download_video(url, workdir, self.settings, timeout_s=self.download_timeout_s)
+        except ProviderTimeout as exc:
+            # Not the model's time limit: the prediction is done and a resume downloads it again.
+            raise ProviderError(f"{exc} (prediction {pid} can be resumed)") from exc
         cost = self.estimate_cost(request.duration)
         progress(1.0, "scene video downloaded")
         log.info("replicate: prediction %s done, %s, $%.3f", pid, path.name, cost)

@@ -273,3 +273,10 @@ def test_check(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ProviderError, match="not set"):
         OpenAIPromptEditor(Settings(openai_base_url=fake.base_url)).check()
+
+
+def test_echoing_one_rule_in_the_summary_is_not_a_leak(fake: FakeOpenAI) -> None:
+    summary = "Warmed the light; kept the same scene structure (duration, role, transitions)."
+    fake.queue(ChatReply.edit(f"{ORIGINAL}, warm amber key light", summary))
+    result = edit(make_editor(fake))
+    assert result.changes_summary == summary and len(fake.chat_requests) == 1

@@ -46,6 +46,10 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # never wait for a handler that is sleeping on purpose
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops a keep-alive connection (or gives up on a slow reply) is normal here.
+        log.debug("fake server: connection from %s ended abruptly", client_address, exc_info=True)
+
 
 class FakeHTTPServer:
     """Base class: subclasses implement ``route(req) -> Response``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,7 @@ class Plan:
     glow: RGB  # colour of the key light pool
     glow_strength: float
     backlight: float
+    key_side: int  # -1: key light from the left, +1: from the right
     speed: float  # time multiplier for everything that moves
     camera_speed: float
     zoom: float  # framing scale factor
@@ -223,6 +225,9 @@ def plan_scene(request: SceneRequest) -> Plan:
         glow=glow,
         glow_strength=max(0.0, 0.55 + adj.get("glow", 0.0) * 0.5),
         backlight=adj.get("backlight", 0.0),
+        key_side=1
+        if "right" in str((request.style_spec or {}).get("lighting_direction", "")).lower()
+        else -1,
         speed=2 ** look.num("speed") * adj.get("speed", 1.0),
         camera_speed=2 ** look.num("camera_speed"),
         zoom=1.3 ** look.num("zoom"),
@@ -385,7 +390,7 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         img += np.array(light, dtype=np.float32) * (rays * 0.45)[..., None]
         n1 = _blur_noise(rng, w, h, 14)
         caustic = (1 - np.abs(n1 - 0.5) * 2) ** 10
-        img += np.array(light, dtype=np.float32) * (caustic * 0.35 * (y > 0.5))[..., None]
+        img += np.array(light, dtype=np.float32) * (caustic * 0.12 * (y > 0.76))[..., None]
         sand = vgrad(
             np.array(_mix(pal.light, (0.8, 0.75, 0.6), 0.5), dtype=np.float32) * 0.55, deep, 0.74, 1.0
         )
@@ -398,10 +403,13 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         img = np.where((y < horizon)[..., None], back, surface)
         img = np.broadcast_to(img, (h, w, 3)).copy()
         if marble:
-            n = _blur_noise(rng, w, h, 5) * 2.0 + _blur_noise(rng, w, h, 13) * 0.8
-            veins = np.exp(-(((np.sin(x * 9.0 + y * 5.0 + n * 4.0)) / 0.09) ** 2))
-            img = img * 0.85 + np.array(light, dtype=np.float32) * 0.25
-            img -= (veins * 0.2)[..., None] * np.array((1.0, 1.0, 1.0), dtype=np.float32)
+            n1, n2 = _blur_noise(rng, w, h, 4), _blur_noise(rng, w, h, 11)
+            n3, n4 = _blur_noise(rng, w, h, 7), _blur_noise(rng, w, h, 3)
+            phase = x * 8.0 + y * 4.0 + n1 * 5.0 + n2 * 2.0
+            veins = np.exp(-((np.sin(phase) / 0.06) ** 2)) * (0.3 + 0.7 * n3)
+            fine = np.exp(-((np.sin(phase * 2.3 + n3 * 5) / 0.03) ** 2)) * 0.35 * n4
+            img = img * 0.75 + np.array(light, dtype=np.float32) * 0.3 * (0.93 + 0.14 * n4)[..., None]
+            img *= (1.0 - 0.16 * (veins + fine))[..., None]
         # a soft edge where the surface meets the backdrop
         edge = np.exp(-(((y - horizon) / 0.006) ** 2))
         img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
@@ -425,85 +433,128 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
 # --------------------------------------------------------------------------- the bottle
 
 
+def _liquid_colour(accent: RGB) -> RGB:
+    """A rich perfume colour from the palette's accent (a pale accent turns amber)."""
+    lum = _lum(accent)
+    sat = _sat(accent)
+    if sat < 0.25:
+        accent = _mix(accent, _hex("#d08a2c"), 0.6)
+    mean = sum(accent) / 3
+    boosted = tuple(min(1.0, max(0.0, mean + (c - mean) * 1.5)) for c in accent)
+    r, g, b = (c * (0.8 if lum > 0.6 else 1.0) for c in boosted)
+    return (r, g, b)
+
+
+def _superellipse(u: np.ndarray, v: np.ndarray, pu: float = 6.0, pv: float = 8.0) -> np.ndarray:
+    return np.abs(u) ** pu + np.abs(v) ** pv
+
+
 def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Image.Image]:
-    """The perfume bottle (RGBA, ungraded colours graded inside) and its shadow/reflection (RGBA)."""
+    """The perfume bottle (RGBA, graded) and, on a second sprite, its shadow and reflection."""
     ss = 2  # supersample for smooth edges
     H = max(24, height) * ss
     W = int(H * 0.62)
     pal = plan.palette
     grade = Grade(plan)
+    side = plan.key_side
     v = np.linspace(0, 1, H, dtype=np.float32)[:, None]
     u = np.linspace(-1, 1, W, dtype=np.float32)[None, :]
+    ul = u * side  # u towards the key light is negative
 
-    cap_top, cap_bot, _neck_bot, body_top = 0.0, 0.24, 0.31, 0.34
-    # body: a rounded rectangle (superellipse) from body_top to 1
+    cap_bot, collar_bot, body_top = 0.22, 0.3, 0.3
+    bw = 0.95
     bv = ((v - body_top) / (1 - body_top)).clip(0, 1) * 2 - 1
-    body_w = 0.95
-    body = (np.abs(u / body_w) ** 6 + np.abs(bv) ** 8) <= 1.0
-    body &= v >= body_top
-    neck = (np.abs(u) <= 0.2) & (v >= cap_bot) & (v < body_top + 0.02)
-    cap_w = 0.42
-    cap = (np.abs(u) <= cap_w) & (v >= cap_top + 0.005) & (v < cap_bot)
-    cap &= (np.abs(u / cap_w) ** 8 + np.abs((v - cap_bot / 2) / (cap_bot / 2)) ** 8) <= 1.0
+    f = _superellipse(u / bw, bv) * (v >= body_top)
+    body = (f <= 1.0) & (v >= body_top)
+    inner = _superellipse(u / (bw * 0.86), (bv + 0.06) / 0.86) <= 1.0
+    liquid = body & inner & (v > body_top + 0.1)
+    base = body & (bv > 0.78)  # thick glass foot
+    cap_w = 0.36
+    cap_v = (v - cap_bot / 2) / (cap_bot / 2)
+    cap = (_superellipse(u / cap_w, cap_v, 10, 10) <= 1.0) & (v < cap_bot)
+    collar = (np.abs(u) <= 0.2) & (v >= cap_bot - 0.01) & (v < collar_bot + 0.02)
+    ring = (np.abs(u) <= 0.27) & (v >= collar_bot - 0.03) & (v < collar_bot)
 
-    liquid_col = np.array(_mix(pal.accent, pal.light, 0.25), dtype=np.float32)
-    glass_col = np.array(_mix(pal.mid, (0.9, 0.9, 0.92), 0.6), dtype=np.float32)
-    metal = np.array(_mix(_hex("#c9a24a"), pal.accent, 0.2), dtype=np.float32)
+    metal = np.array(_mix(_hex("#d4af37"), pal.accent, 0.15), dtype=np.float32)
+    liquid_col = np.array(_liquid_colour(pal.accent), dtype=np.float32)
+    glass_col = np.array(_mix(pal.light, (0.92, 0.94, 0.97), 0.5), dtype=np.float32)
+    cylinder = np.sqrt((1 - (u / bw) ** 2).clip(0, 1))  # how much a point faces the camera
 
     rgb = np.zeros((H, W, 3), dtype=np.float32)
     alpha = np.zeros((H, W), dtype=np.float32)
-    # glass body: darker, bluish edges (fresnel), a liquid core with a vertical gradient
-    edge = np.abs(u / body_w) ** 3
-    liquid = (v > body_top + 0.12) & (np.abs(u) < body_w * 0.84) & (bv < 0.86)
-    core = liquid_col * (0.75 + 0.35 * (1 - bv[..., None]) * 0.5)
-    glass = glass_col * (0.35 + 0.5 * edge[..., None])
-    body_rgb = np.where(liquid[..., None], core * (1 - 0.45 * edge[..., None]), glass)
-    rgb = np.where(body[..., None], body_rgb, rgb)
-    alpha = np.where(body, np.where(liquid, 0.97, 0.8), alpha)
-    # specular stripes
-    spec = np.exp(-(((u + 0.62) / 0.05) ** 2)) * 0.9 + np.exp(-(((u - 0.5) / 0.12) ** 2)) * 0.35
-    rgb += (spec * body)[..., None] * 0.8
-    # label
-    label = (np.abs(u) < 0.52) & (np.abs(bv - 0.1) < 0.17) & body
-    rgb = np.where(label[..., None], np.array(_mix(pal.light, (1, 1, 1), 0.5), dtype=np.float32) * 0.92, rgb)
-    # metal collar and cap with a vertical sheen
-    sheen = 0.55 + 0.45 * np.cos(u * 3.2)
-    rgb = np.where(neck[..., None], metal * sheen[..., None] * 0.9, rgb)
-    alpha = np.where(neck, 1.0, alpha)
-    cap_col = np.array(pal.deep, dtype=np.float32) * 0.6 + 0.04
-    if _lum(pal.deep) < 0.1:
-        cap_col = metal * 0.9
-    rgb = np.where(cap[..., None], cap_col * (0.5 + 0.7 * sheen[..., None]), rgb)
+    # clear glass: bright towards the rim, a thin dark outline, a brighter rim just inside it
+    glass = glass_col * (0.35 + 0.35 * (1 - cylinder))[..., None]
+    rgb = np.where(body[..., None], glass, rgb)
+    alpha = np.where(body, 0.55 + 0.3 * (1 - cylinder), alpha)
+    # the liquid: a vertical gradient, darker at its sides, a lit meniscus
+    depth = ((v - body_top - 0.1) / (1 - body_top - 0.1)).clip(0, 1)
+    core = liquid_col * (1.05 - 0.45 * depth)[..., None] * (0.55 + 0.45 * cylinder)[..., None]
+    rgb = np.where(liquid[..., None], core, rgb)
+    alpha = np.where(liquid, 0.96, alpha)
+    meniscus = liquid & (v < body_top + 0.115)
+    rgb = np.where(meniscus[..., None], liquid_col * 1.4 + 0.1, rgb)
+    rgb = np.where((base & ~liquid)[..., None], glass_col * (0.55 + 0.3 * cylinder)[..., None], rgb)
+    alpha = np.where(base & ~liquid, 0.8, alpha)
+    rim = body & (f > 0.78) & (f <= 0.92)
+    outline = body & (f > 0.92)
+    rim_col = np.array(_mix(glass_col, (1, 1, 1), 0.5), dtype=np.float32) * (1.0 + plan.backlight * 0.6)
+    rgb = np.where(rim[..., None], rim_col, rgb)
+    alpha = np.where(rim, 0.9, alpha)
+    edge_col = rim_col * 1.2 if plan.backlight > 0 else np.array(pal.deep, dtype=np.float32) * 0.5
+    rgb = np.where(outline[..., None], edge_col, rgb)
+    alpha = np.where(outline, 0.95, alpha)
+    # speculars: a hard streak towards the key light, a broad soft one opposite
+    spec = np.exp(-(((ul + 0.6) / 0.045) ** 2)) * 1.0 + np.exp(-(((ul - 0.52) / 0.13) ** 2)) * 0.3
+    spec = spec * (1 - np.exp(-(((bv + 1) / 0.15) ** 2)))  # fades into the shoulder
+    rgb += (spec * body)[..., None] * 0.85
+    # label: a pale panel with a fine metallic border
+    lab_u, lab_v = np.abs(u) / 0.5, np.abs(bv - 0.12) / 0.2
+    label = body & (np.maximum(lab_u, lab_v) <= 1.0)
+    border = label & (np.maximum(lab_u, lab_v) > 0.93)
+    panel = np.array(_mix(pal.light, (1, 1, 1), 0.55), dtype=np.float32) * (0.85 + 0.15 * cylinder)[..., None]
+    rgb = np.where(label[..., None], panel, rgb)
+    rgb = np.where(border[..., None], metal * 0.9, rgb)
+    alpha = np.where(label, 0.98, alpha)
+    # metal collar, ring and cap, shaded like cylinders lit from the key side
+    sheen = (0.45 + 0.55 * np.cos((ul + 0.35) * 2.6).clip(0, 1) ** 2) + 0.6 * np.exp(
+        -(((ul + 0.4) / 0.08) ** 2)
+    )
+    rgb = np.where((collar | ring)[..., None], metal * sheen[..., None], rgb)
+    alpha = np.where(collar | ring, 1.0, alpha)
+    lacquer = _lum(pal.deep) < 0.12 and _lum(pal.accent) > 0.3
+    cap_base = (
+        metal if lacquer else np.array(_mix(pal.deep, (0.05, 0.05, 0.06), 0.5), dtype=np.float32) + 0.03
+    )
+    cap_shade = sheen * (0.9 + 0.1 * cap_v)
+    rgb = np.where(cap[..., None], cap_base * cap_shade[..., None] + 0.04, rgb)
     alpha = np.where(cap, 1.0, alpha)
 
     rgb = grade(rgb)
     img = Image.fromarray(np.dstack([rgb.clip(0, 1) * 255, alpha * 255]).astype(np.uint8), "RGBA")
-    # perfume name on the label
+    # the perfume name on the label (the default font has no accented capitals: LUMIERE)
     draw = ImageDraw.Draw(img)
-    text = name.upper()[:18]
-    size = max(6, int(H * 0.045))
-    try:
-        font = ImageFont.load_default(size=size)
-    except TypeError:  # pragma: no cover - very old Pillow
-        font = ImageFont.load_default()
-    tw = draw.textlength(text, font=font)
-    while tw > W * 0.8 and size > 6:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()[:20]
+    size = max(6, int(H * 0.05))
+    font = ImageFont.load_default(size=size)
+    while draw.textlength(text, font=font) > W * 0.44 and size > 6:
         size -= 1
         font = ImageFont.load_default(size=size)
-        tw = draw.textlength(text, font=font)
-    ty = int((body_top + (1 - body_top) * (0.5 + 0.05)) * H - size / 2)
-    draw.text(((W - tw) / 2, ty), text, fill=(*grade.colour(pal.deep), 255), font=font)
+    tw = draw.textlength(text, font=font)
+    label_v = body_top + (1 - body_top) * (0.5 + 0.12 / 2)
+    draw.text(((W - tw) / 2, label_v * H - size * 0.6), text, fill=(*grade.colour(pal.deep), 255), font=font)
     img = img.resize((W // ss, H // ss), Image.LANCZOS)
 
-    # shadow and a faint reflection below, on one canvas as tall again
+    # shadow and a faint reflection below, on one canvas twice as wide
     sw, sh = W // ss, H // ss
     under = Image.new("RGBA", (sw * 2, sh), (0, 0, 0, 0))
     shadow = Image.new("L", (sw * 2, sh), 0)
-    ImageDraw.Draw(shadow).ellipse([sw * 0.35, 0, sw * 1.65, sh * 0.08], fill=150)
+    ImageDraw.Draw(shadow).ellipse(
+        [sw * 0.4 + side * sw * 0.1, 0, sw * 1.6 + side * sw * 0.1, sh * 0.07], fill=170
+    )
     shadow = shadow.filter(ImageFilter.GaussianBlur(sh * 0.02))
     under.paste((0, 0, 0, 255), (0, 0), shadow)
     refl = img.transpose(Image.FLIP_TOP_BOTTOM)
-    fade = np.linspace(0.22, 0.0, sh, dtype=np.float32) ** 1.5
+    fade = np.linspace(0.28, 0.0, sh, dtype=np.float32) ** 1.6
     ra = (np.asarray(refl.getchannel("A"), dtype=np.float32) * fade[:, None]).astype(np.uint8)
     refl.putalpha(Image.fromarray(ra, "L"))
     under.alpha_composite(refl, (sw // 2, 0))
@@ -514,139 +565,149 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
 
 
 def _soft_dot(r: float, hard: float = 0.0) -> np.ndarray:
-    n = max(3, math.ceil(r * 2 + 2))
+    n = max(3, math.ceil(r * 2 + 3))
     yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
     d = np.sqrt(xx**2 + yy**2) / max(r, 0.5)
-    a = np.exp(-(d**2) * 2.2) if hard == 0 else ((1 - d).clip(0, 1) ** 0.6) * (1 - hard) + (d < 0.8) * hard
-    return a.clip(0, 1)
+    if hard == 0:
+        return np.exp(-(d**2) * 2.2).clip(0, 1)
+    disc = (1 - d).clip(0, 1) ** 0.35
+    return ((1 - hard) * np.exp(-(d**2) * 2.2) + hard * disc * (0.75 + 0.25 * d)).clip(0, 1)
+
+
+#: element → (count at density 1, layer): "back" is drawn behind the bottle, "front" over it.
+ELEMENT_LAYOUT: dict[str, tuple[int, str]] = {
+    "bokeh": (26, "back"),
+    "silk": (2, "back"),
+    "smoke": (10, "front"),
+    "rose petals": (28, "front"),
+    "gold dust": (150, "front"),
+    "water droplets": (34, "front"),
+    "rain": (150, "front"),
+    "snow": (110, "front"),
+    "sparkles": (22, "front"),
+    "bubbles": (45, "front"),
+}
 
 
 @dataclass
 class Particles:
-    """One element's particles: positions in frame units, a sprite per size, a colour."""
+    """One element's particles: positions in frame units, motion, sizes, alphas and one colour."""
 
     kind: str
-    pos: np.ndarray  # n×2, 0..1
+    layer: str
+    pos: np.ndarray  # n×2, 0..1 of the frame
     vel: np.ndarray  # n×2, frame units per second
-    size: np.ndarray  # n (pixels at render size)
+    size: np.ndarray  # n, pixels at render size
     phase: np.ndarray
     alpha: np.ndarray
     colour: tuple[int, int, int]
-    sprites: dict[tuple[int, int], Image.Image]
     sway: float = 0.0
     twinkle: float = 0.0
     parallax: float = 1.0
+    wrap: bool = True
+    levels: int = 8
+    sprites: dict[tuple[int, int], Image.Image] = field(default_factory=dict)
 
 
-def _element_system(
-    kind: str, density: float, plan: Plan, w: int, h: int, rng: np.random.Generator
-) -> Particles:
+def _element_system(kind: str, density: float, plan: Plan, w: int, rng: np.random.Generator) -> Particles:
     grade = Grade(plan)
     pal = plan.palette
     scale = w / 360.0
-    n_base = {
-        "rose petals": 26,
-        "gold dust": 90,
-        "water droplets": 30,
-        "smoke": 9,
-        "silk": 3,
-        "bokeh": 22,
-        "rain": 140,
-        "snow": 90,
-        "sparkles": 26,
-        "bubbles": 40,
-    }[kind]
-    n = max(1, round(n_base * density))
+    count, layer = ELEMENT_LAYOUT[kind]
+    n = max(1, round(count * density))
     pos = rng.random((n, 2)).astype(np.float32)
     phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
-    sway, twinkle, parallax = 0.0, 0.0, 1.0
+    zeros = np.zeros(n)
+    p = Particles(kind, layer, pos, np.zeros((n, 2)), zeros, phase, np.ones(n), (255, 255, 255))
     if kind == "rose petals":
-        colour = grade.colour(_mix(_hex("#b3123a"), pal.accent, 0.2))
-        vel = np.stack([rng.uniform(-0.02, 0.02, n), rng.uniform(0.06, 0.12, n)], 1)
-        size = rng.uniform(4, 8, n) * scale
-        alpha = rng.uniform(0.75, 1.0, n)
-        sway = 0.03
+        p.colour = grade.colour(_mix(_hex("#c0163f"), pal.accent, 0.15))
+        p.vel = np.stack([rng.uniform(-0.03, 0.03, n), rng.uniform(0.07, 0.13, n)], 1)
+        p.size = rng.uniform(4.5, 8.5, n) * scale
+        p.alpha = rng.uniform(0.8, 1.0, n)
+        p.sway = 0.035
     elif kind == "gold dust":
-        colour = grade.colour(_hex("#ffd36b"))
-        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(-0.03, -0.008, n)], 1)
-        size = rng.uniform(0.8, 2.2, n) * scale
-        alpha = rng.uniform(0.5, 1.0, n)
-        twinkle = 0.6
-        sway = 0.01
-    elif kind == "water droplets":
-        colour = grade.colour(_mix(pal.light, (0.9, 0.95, 1.0), 0.6))
-        pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.16
-        pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.45) * plan.bottle_h * 0.7
-        vel = np.stack([np.zeros(n), rng.uniform(0.0, 0.012, n)], 1)
-        size = rng.uniform(1.2, 3.0, n) * scale
-        alpha = rng.uniform(0.6, 0.95, n)
+        p.colour = grade.colour(_hex("#ffe08a"))
+        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(-0.04, -0.01, n)], 1)
+        p.size = rng.uniform(1.6, 3.6, n) * scale
+        p.alpha = rng.uniform(0.75, 1.0, n)
+        p.twinkle, p.sway = 0.5, 0.012
+    elif kind == "water droplets":  # condensation on the glass, sliding down slowly
+        p.colour = grade.colour(_mix(pal.light, (0.92, 0.96, 1.0), 0.7))
+        p.pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.2
+        p.pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.3) * plan.bottle_h * 0.75
+        p.vel = np.stack([zeros, rng.uniform(0.0, 0.015, n) * (rng.random(n) < 0.4)], 1)
+        p.size = rng.uniform(2.0, 4.2, n) * scale
+        p.alpha = np.ones(n)
+        p.wrap = False
     elif kind == "smoke":
-        colour = grade.colour(_mix(pal.light, (0.85, 0.85, 0.88), 0.5))
-        pos[:, 1] = 0.45 + pos[:, 1] * 0.55
-        vel = np.stack([rng.uniform(-0.02, 0.02, n), rng.uniform(-0.025, -0.01, n)], 1)
-        size = rng.uniform(45, 85, n) * scale
-        alpha = rng.uniform(0.12, 0.22, n)
-        sway = 0.02
-        parallax = 1.2
+        p.colour = grade.colour(_mix(pal.light, (0.9, 0.9, 0.92), 0.6))
+        p.pos[:, 1] = 0.35 + pos[:, 1] * 0.75
+        p.vel = np.stack([rng.uniform(-0.025, 0.025, n), rng.uniform(-0.04, -0.015, n)], 1)
+        p.size = rng.uniform(70, 130, n) * scale
+        p.alpha = rng.uniform(0.5, 0.75, n)
+        p.sway, p.parallax, p.levels = 0.025, 1.2, 24
     elif kind == "silk":
-        colour = grade.colour(_mix(pal.accent, pal.light, 0.3))
-        pos[:, 1] = 0.82 + pos[:, 1] * 0.15
-        vel = np.stack([rng.uniform(0.008, 0.015, n) * rng.choice([-1, 1], n), np.zeros(n)], 1)
-        size = rng.uniform(60, 90, n) * scale
-        alpha = rng.uniform(0.55, 0.75, n)
-        sway = 0.01
-        parallax = 1.3
+        p.colour = grade.colour(_liquid_colour(pal.accent))
+        p.layer = "front"
+        p.pos[:, 0] = 0.5
+        p.pos[:, 1] = np.array([0.9, 0.16])[:n] if n <= 2 else 0.1 + pos[:, 1] * 0.8
+        p.vel = np.stack([rng.uniform(0.01, 0.02, n) * np.where(np.arange(n) % 2, -1, 1), zeros], 1)
+        p.size = np.full(n, float(w))
+        p.alpha = np.full(n, 1.0)
+        p.sway, p.parallax, p.wrap, p.levels = 0.02, 1.1, False, 1
     elif kind == "bokeh":
-        colour = grade.colour(_mix(pal.accent, pal.light, 0.5))
-        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(-0.012, 0.012, n)], 1)
-        size = rng.uniform(8, 20, n) * scale
-        alpha = rng.uniform(0.15, 0.35, n)
-        twinkle = 0.2
-        parallax = 0.5
+        p.colour = grade.colour(_mix(_liquid_colour(pal.accent), (1.0, 0.95, 0.85), 0.5))
+        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(-0.015, 0.015, n)], 1)
+        p.size = rng.uniform(10, 26, n) * scale
+        p.alpha = rng.uniform(0.45, 0.8, n)
+        p.twinkle, p.parallax, p.levels = 0.25, 0.5, 12
     elif kind == "rain":
-        colour = grade.colour(_mix(pal.light, (0.8, 0.85, 0.95), 0.6))
-        vel = np.stack([np.full(n, 0.05), rng.uniform(1.1, 1.6, n)], 1)
-        size = rng.uniform(5, 10, n) * scale
-        alpha = rng.uniform(0.25, 0.5, n)
-        parallax = 1.2
+        p.colour = grade.colour(_mix(pal.light, (0.82, 0.87, 0.95), 0.6))
+        p.vel = np.stack([np.full(n, 0.06), rng.uniform(1.2, 1.7, n)], 1)
+        p.size = rng.uniform(7, 14, n) * scale
+        p.alpha = rng.uniform(0.45, 0.8, n)
+        p.parallax = 1.2
     elif kind == "snow":
-        colour = grade.colour((0.97, 0.97, 1.0))
-        vel = np.stack([rng.uniform(-0.01, 0.01, n), rng.uniform(0.04, 0.09, n)], 1)
-        size = rng.uniform(1.2, 3.2, n) * scale
-        alpha = rng.uniform(0.6, 0.95, n)
-        sway = 0.02
-    elif kind == "sparkles":
-        colour = grade.colour((1.0, 0.97, 0.88))
-        pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.6
-        pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.5) * plan.bottle_h * 1.4
-        vel = np.zeros((n, 2))
-        size = rng.uniform(3, 7, n) * scale
-        alpha = np.ones(n)
-        twinkle = 1.0
+        p.colour = grade.colour((0.97, 0.97, 1.0))
+        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(0.05, 0.1, n)], 1)
+        p.size = rng.uniform(1.3, 3.6, n) * scale
+        p.alpha = rng.uniform(0.65, 1.0, n)
+        p.sway = 0.02
+    elif kind == "sparkles":  # star glints around the bottle that bloom and fade
+        p.colour = grade.colour((1.0, 0.97, 0.86))
+        p.pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.55
+        p.pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.5) * plan.bottle_h * 1.5
+        p.size = rng.uniform(3.5, 8.0, n) * scale
+        p.twinkle, p.wrap, p.levels = 1.0, False, 12
     else:  # bubbles
-        colour = grade.colour(_mix(pal.light, (0.9, 1.0, 1.0), 0.5))
-        vel = np.stack([rng.uniform(-0.005, 0.005, n), rng.uniform(-0.12, -0.05, n)], 1)
-        size = rng.uniform(1.5, 4.5, n) * scale
-        alpha = rng.uniform(0.5, 0.85, n)
-        sway = 0.012
-    sprites: dict[tuple[int, int], Image.Image] = {}
-    return Particles(
-        kind=kind,
-        pos=pos,
-        vel=vel.astype(np.float32),
-        size=size.astype(np.float32),
-        phase=phase,
-        alpha=alpha.astype(np.float32),
-        colour=colour,
-        sprites=sprites,
-        sway=sway,
-        twinkle=twinkle,
-        parallax=parallax,
-    )
+        p.colour = grade.colour(_mix(pal.light, (0.9, 1.0, 1.0), 0.5))
+        p.vel = np.stack([rng.uniform(-0.006, 0.006, n), rng.uniform(-0.14, -0.06, n)], 1)
+        p.size = rng.uniform(1.6, 4.8, n) * scale
+        p.alpha = rng.uniform(0.55, 0.9, n)
+        p.sway = 0.012
+    p.vel = p.vel.astype(np.float32)
+    p.size = np.asarray(p.size, dtype=np.float32)
+    p.alpha = np.asarray(p.alpha, dtype=np.float32)
+    return p
+
+
+def _silk_mask(w: int, h: int, seed: int) -> np.ndarray:
+    """A flowing silk ribbon: a sinuous band that twists (width and sheen vary along it)."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+    y = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    k1, k2 = rng.uniform(1.5, 2.5), rng.uniform(3.0, 4.5)
+    centre = 0.45 * np.sin(x * k1 * np.pi + rng.uniform(0, 6)) + 0.15 * np.sin(x * k2 * np.pi)
+    twist = np.cos(x * k2 * np.pi * 0.8 + rng.uniform(0, 6))
+    half = 0.1 + 0.2 * np.abs(twist)
+    d = np.abs(y - centre) / half
+    band = (1 - d**6).clip(0, 1)
+    sheen = 0.55 + 0.45 * np.cos((y - centre) / half * 2.0 + twist * 2.5)
+    return band * sheen
 
 
 def _sprite(p: Particles, size: float, level: int) -> Image.Image:
-    """A cached L-mode mask for a particle of ``size`` at alpha ``level``/8."""
+    """A cached L-mode mask for a particle of ``size`` at alpha ``level``/``p.levels``."""
     key = (round(size * 2), level)
     cached = p.sprites.get(key)
     if cached is not None:
@@ -655,48 +716,43 @@ def _sprite(p: Particles, size: float, level: int) -> Image.Image:
     if p.kind == "rain":
         n = max(3, int(r * 2))
         a = np.zeros((n, 3), dtype=np.float32)
-        a[:, 1] = np.linspace(0.2, 1.0, n)
+        a[:, 1] = np.linspace(0.15, 1.0, n)
         a[:, 0] = a[:, 2] = a[:, 1] * 0.3
     elif p.kind == "sparkles":
         n = max(5, int(r * 4) | 1)
         yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
-        rr = r
-        a = np.exp(-(xx**2) / 0.8) * np.exp(-np.abs(yy) / rr) + np.exp(-(yy**2) / 0.8) * np.exp(
-            -np.abs(xx) / rr
+        a = np.exp(-(xx**2) / 0.7) * np.exp(-np.abs(yy) / (r * 0.7)) + np.exp(-(yy**2) / 0.7) * np.exp(
+            -np.abs(xx) / (r * 0.7)
         )
-        a += np.exp(-(xx**2 + yy**2) / (0.3 * rr * rr + 0.5)) * 0.8
+        a += np.exp(-(xx**2 + yy**2) / (0.25 * r * r + 0.5))
     elif p.kind == "rose petals":
-        n = max(5, int(r * 2.4))
+        n = max(5, int(r * 2.6))
         yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
-        a = ((xx / (r * 0.55)) ** 2 + (yy / (r * 1.0)) ** 2 <= 1).astype(np.float32)
-        a = (
-            np.asarray(Image.fromarray((a * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6)))
-            / 255.0
-        )
-    elif p.kind == "smoke" or p.kind == "silk":
+        rot = (key[0] * 37 % 180) * np.pi / 180  # a few orientations, fixed per size
+        xr = xx * np.cos(rot) + yy * np.sin(rot)
+        yr = -xx * np.sin(rot) + yy * np.cos(rot)
+        shape = (xr / (r * 0.55)) ** 2 + (yr / r) ** 2 * (1 + 0.25 * np.sign(yr))
+        a = (1 - shape).clip(0, 1) ** 0.3 * (0.75 + 0.25 * (1 - shape).clip(0, 1))
+    elif p.kind == "smoke":
         n = max(8, int(r * 2))
         rng = np.random.default_rng(key[0])
         yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) / (n - 1) * 2 - 1
-        base = np.exp(-(xx**2 + yy**2) * 2.2)
-        noise = _blur_noise(rng, n, n, 5)
-        if p.kind == "silk":
-            wave = np.exp(-(((yy - 0.25 * np.sin(xx * 3.0)) / 0.18) ** 2)) * np.exp(-(xx**2) * 1.5)
-            a = wave * (0.7 + 0.3 * noise)
-        else:
-            a = base * (0.5 + 0.8 * noise)
-    elif p.kind in ("bokeh", "bubbles", "water droplets"):
-        a = _soft_dot(r, hard=0.6)
-        if p.kind in ("bubbles", "water droplets"):
-            n = a.shape[0]
-            yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
-            d = np.sqrt(xx**2 + yy**2) / max(r, 0.5)
-            a = (
-                np.exp(-(((d - 0.85) / 0.2) ** 2))
-                + np.exp(-((xx + r * 0.3) ** 2 + (yy + r * 0.3) ** 2) / 1.2)
-            ).clip(0, 1)
+        base = np.exp(-(xx**2 + yy**2) * 2.5)
+        a = base * (0.35 + 0.9 * _blur_noise(rng, n, n, 4) * _blur_noise(rng, n, n, 9))
+    elif p.kind == "silk":
+        a = _silk_mask(int(size * 1.6), int(size * 0.5), key[0])
+    elif p.kind == "bokeh":
+        a = _soft_dot(r, hard=0.8)
+    elif p.kind in ("bubbles", "water droplets"):
+        n = max(5, math.ceil(r * 2 + 3))
+        yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2
+        d = np.sqrt(xx**2 + yy**2) / max(r, 0.5)
+        ring = np.exp(-(((d - 0.85) / 0.18) ** 2))
+        glint = np.exp(-((xx + r * 0.35) ** 2 + (yy + r * 0.35) ** 2) / max(0.6, r * 0.3))
+        a = (ring * 0.8 + glint + (d < 0.85) * 0.15).clip(0, 1)
     else:
         a = _soft_dot(r)
-    mask = Image.fromarray((a.clip(0, 1) * 255 * level / 8).astype(np.uint8), "L")
+    mask = Image.fromarray((a.clip(0, 1) * 255 * level / p.levels).astype(np.uint8), "L")
     p.sprites[key] = mask
     return mask
 
@@ -731,9 +787,13 @@ def camera_at(plan: Plan, t: float, duration: float) -> Camera:
         dx = -0.05 * (tc - mid)
     elif move == "handheld":
         k = plan.seed % 997
-        dx = 0.006 * (math.sin(tc * 1.7 + k) + 0.6 * math.sin(tc * 3.1 + 2 * k))
-        dy = 0.005 * (math.sin(tc * 1.3 + 3 * k) + 0.5 * math.sin(tc * 2.7 + k))
-        roll = 0.004 * math.sin(tc * 1.1 + k)
+        # a handheld operator: two or three slow sways and a little roll, never jitter
+        th = t * plan.speed * max(1.0, plan.camera_speed)
+        dx = 0.012 * (
+            math.sin(th * 2.1 + k) + 0.6 * math.sin(th * 3.7 + 2 * k) + 0.3 * math.sin(th * 6.3 + k)
+        )
+        dy = 0.009 * (math.sin(th * 1.7 + 3 * k) + 0.5 * math.sin(th * 3.3 + k))
+        roll = 0.006 * math.sin(th * 1.9 + k)
         s *= math.exp(0.015 * tc)
     return Camera(scale=s, dx=dx, dy=dy, roll=roll)
 
@@ -766,10 +826,9 @@ class SceneRenderer:
         self.bottle_px = int(plan.bottle_h * height * self.max_scale)
         self.bottle, self.under = render_bottle(plan, self.bottle_px, name)
         self.systems = [
-            _element_system(kind, dens, plan, width, height, np.random.default_rng(plan.seed + i))
+            _element_system(kind, dens, plan, width, np.random.default_rng(plan.seed + i))
             for i, (kind, dens) in enumerate(sorted(plan.elements.items()))
         ]
-        self._glints = np.linspace(-1.5, 1.5, 1)
 
     def _bg_frame(self, cam: Camera) -> Image.Image:
         p = 0.75  # the backdrop is further away: it moves and scales less than the bottle
@@ -809,34 +868,38 @@ class SceneRenderer:
         frame.paste(under, (ix - int(bw * scale / 2), iy + int(th) - 2), under)
         frame.paste(sprite, (ix, iy), sprite)
 
-    def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, front: bool) -> None:
+    def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, layer: str) -> None:
         te = t * self.plan.speed
+        cx, cy = self.plan.bottle_x * self.w, self.plan.bottle_y * self.h
         for p in self.systems:
-            if (p.kind in ("bokeh", "smoke")) == front and p.kind != "smoke":
-                continue
-            if p.kind == "smoke" and not front:
+            if p.layer != layer:
                 continue
             pos = p.pos + p.vel * te
             if p.sway:
                 pos = pos + np.stack([np.sin(te * 1.3 + p.phase) * p.sway, np.zeros_like(p.phase)], 1)
-            if p.kind not in ("water droplets", "sparkles"):
-                pos = np.mod(pos + 0.1, 1.2) - 0.1
+            if p.wrap:  # leave at one edge, come back at the other, always off screen
+                pos = np.mod(pos + 0.15, 1.3) - 0.15
             a = p.alpha
             if p.twinkle:
-                a = a * (1 - p.twinkle + p.twinkle * (0.5 + 0.5 * np.sin(te * 2.4 + p.phase * 3)) ** 3)
-            xs = pos[:, 0] * self.w + cam.dx * self.w * p.parallax
-            ys = pos[:, 1] * self.h + cam.dy * self.h * p.parallax
-            cx, cy = self.plan.bottle_x * self.w, self.plan.bottle_y * self.h
+                a = a * (1 - p.twinkle + p.twinkle * (0.5 + 0.5 * np.sin(te * 2.2 + p.phase * 3)) ** 3)
+            if p.kind == "smoke":  # fade in at the bottom and out at the top, so wrapping never pops
+                a = a * np.clip((pos[:, 1] + 0.1) / 0.3, 0, 1) * np.clip((1.15 - pos[:, 1]) / 0.3, 0, 1)
+            # particles sit at other depths than the bottle: more (or less) camera movement
             zs = 1 + (cam.scale / self.plan.zoom - 1) * p.parallax
-            xs = cx + (xs - cx) * zs
-            ys = cy + (ys - cy) * zs
+            xs = cx + (pos[:, 0] * self.w + cam.dx * self.w * p.parallax - cx) * zs * self.plan.zoom ** (
+                p.parallax - 1
+            )
+            ys = cy + (pos[:, 1] * self.h + cam.dy * self.h * p.parallax - cy) * zs * self.plan.zoom ** (
+                p.parallax - 1
+            )
             for x, y, sz, al in zip(xs, ys, p.size, a, strict=True):
-                level = round(float(al) * 8)
+                level = min(p.levels, round(float(al) * p.levels))
                 if level <= 0:
                     continue
-                mask = _sprite(p, float(sz), min(8, level))
+                mask = _sprite(p, float(sz), level)
                 mw, mh = mask.size
-                frame.paste(p.colour, (int(x - mw / 2), int(y - mh / 2)), mask)
+                if -mw < x < self.w + mw and -mh < y < self.h + mh:
+                    frame.paste(p.colour, (int(x - mw / 2), int(y - mh / 2)), mask)
 
     def frames(self, n: int, fps: int) -> Iterator[np.ndarray]:
         duration = n / fps
@@ -844,9 +907,9 @@ class SceneRenderer:
             t = i / fps
             cam = camera_at(self.plan, t, duration)
             frame = self._bg_frame(cam)
-            self._paste_particles(frame, t, cam, front=False)
+            self._paste_particles(frame, t, cam, "back")
             self._paste_bottle(frame, cam)
-            self._paste_particles(frame, t, cam, front=True)
+            self._paste_particles(frame, t, cam, "front")
             yield np.asarray(frame)
 
 

@@ -167,20 +167,23 @@ def _ratio(s: str | None, sep: str = ":") -> float:
     return n / d if d and n > 0 else 0.0
 
 
-def _last_line(stderr: bytes | str, default: str = "no output") -> str:
+def _last_line(stderr: bytes | str, default: str = "no output", ignore: Sequence[str] = ()) -> str:
     text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not any(noise in ln for noise in ignore)]
     return lines[-1] if lines else default
 
 
-def _run(cmd: Sequence[str], what: str, timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    cmd: Sequence[str], what: str, timeout: float = 600, ignore: Sequence[str] = ()
+) -> subprocess.CompletedProcess[bytes]:
     log.debug("running %s", " ".join(cmd))
     try:
         proc = subprocess.run(list(cmd), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RenderError(f"{what} took longer than {timeout:.0f}s") from exc
     if proc.returncode != 0:
-        raise RenderError(f"{what} failed: {_last_line(proc.stderr)}")
+        raise RenderError(f"{what} failed: {_last_line(proc.stderr, ignore=ignore)}")
     return proc
 
 
@@ -332,172 +335,261 @@ def _first_error(stderr: bytes) -> str:
 
 @dataclass(frozen=True)
 class Mp4Video:
-    """The first video track of an mp4 as its boxes describe it."""
+    """The first video track of an mp4, as its boxes describe it (no decoding, no subprocess)."""
 
     frames: int
     timescale: int
-    duration: int  # in timescale units (media duration, mdhd)
-    sample_delta: int  # the one sample duration if constant, else 0
-    width: int
+    duration: int  # media duration in timescale units (mdhd)
+    sample_delta: int  # the one sample duration when constant, else 0
+    width: int  # display size from tkhd
     height: int
-    avcc: bytes  # the avcC box payload (SPS/PPS); b"" when not H.264
+    avcc: bytes  # the avcC payload (SPS/PPS); b"" when the track is not avc1
     faststart: bool  # moov before mdat
+    first_is_sync: bool  # the first sample is a keyframe
+    starts_at_zero: bool  # the edit list shows the first frame at time 0
+    rotated: bool  # tkhd matrix is not the identity
+    pixel_aspect: tuple[int, int] | None  # pasp box, if any
+    tracks: tuple[str, ...]  # handler type of every track ("vide", "soun", ...)
+    sample_bytes: int  # sum of the video samples' sizes
+    complete: bool  # every top-level box ends within the file (not truncated)
 
 
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+_LEAVES = (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz", b"stss", b"ctts", b"elst")
+_IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 
 
-def _boxes(f: IO[bytes], start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload offset, payload end) of the boxes between ``start`` and ``end``."""
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """(type, payload start, payload end, declared end) of the boxes in ``data[start:end]``."""
     pos = start
     while pos + 8 <= end:
-        f.seek(pos)
-        hdr = f.read(8)
-        if len(hdr) < 8:
-            return
-        size, kind = struct.unpack(">I4s", hdr)
+        size, kind = struct.unpack_from(">I4s", data, pos)
         head = 8
-        if size == 1:
-            size = struct.unpack(">Q", f.read(8))[0]
+        if size == 1 and pos + 16 <= end:
+            size = struct.unpack_from(">Q", data, pos + 8)[0]
             head = 16
         elif size == 0:
             size = end - pos
         if size < head:
             return
-        yield kind, pos + head, min(pos + size, end)
+        yield kind, pos + head, min(pos + size, end), pos + size
         pos += size
 
 
 def read_mp4_video(path: Path) -> Mp4Video | None:
-    """Read the first video track's frame count, timing and avcC; None if it is not a plain mp4."""
+    """Read the first video track's timing, keyframes and avcC; None if it is not a readable mp4."""
     try:
         with path.open("rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            top = {}
-            for kind, start, end in _boxes(f, 0, size):
-                top.setdefault(kind, (start, end))
-            if b"moov" not in top:
+            size = os.fstat(f.fileno()).st_size
+            top: dict[bytes, tuple[int, int]] = {}
+            complete, pos = True, 0
+            while pos + 8 <= size:  # walk top-level boxes by seeking: mdat is never read
+                f.seek(pos)
+                hdr = f.read(16)
+                box_size, kind = struct.unpack_from(">I4s", hdr)
+                head = 8
+                if box_size == 1 and len(hdr) == 16:
+                    box_size, head = struct.unpack_from(">Q", hdr, 8)[0], 16
+                elif box_size == 0:
+                    box_size = size - pos
+                if box_size < head:
+                    return None
+                complete = complete and pos + box_size <= size
+                top.setdefault(kind, (pos + head, min(pos + box_size, size)))
+                pos += box_size
+            if b"moov" not in top or b"mdat" not in top:
                 return None
-            faststart = b"mdat" in top and top[b"moov"][0] < top[b"mdat"][0]
             f.seek(top[b"moov"][0])
             moov = f.read(top[b"moov"][1] - top[b"moov"][0])
-    except OSError:
+    except (OSError, struct.error):
         return None
-    return _parse_moov(moov, faststart)
+    try:
+        return _parse_moov(moov, faststart=top[b"moov"][0] < top[b"mdat"][0], complete=complete)
+    except (struct.error, IndexError, ValueError):
+        return None
 
 
-def _parse_moov(moov: bytes, faststart: bool) -> Mp4Video | None:
-    import io
-
-    f = io.BytesIO(moov)
-    for kind, start, end in _boxes(f, 0, len(moov)):
+def _parse_moov(moov: bytes, *, faststart: bool, complete: bool) -> Mp4Video | None:
+    tracks: list[tuple[str, dict[bytes, bytes]]] = []
+    for kind, start, end, _ in _boxes(moov, 0, len(moov)):
         if kind != b"trak":
             continue
-        found: dict[bytes, tuple[int, int]] = {}
+        found: dict[bytes, bytes] = {}
         stack = [(start, end)]
         while stack:
             s, e = stack.pop()
-            for k, ps, pe in _boxes(f, s, e):
+            for k, ps, pe, _ in _boxes(moov, s, e):
                 if k in _CONTAINERS:
                     stack.append((ps, pe))
-                elif k in (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz"):
-                    found[k] = (ps, pe)
-        if not all(k in found for k in (b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz")):
-            continue
-        hdlr = moov[found[b"hdlr"][0] : found[b"hdlr"][1]]
-        if hdlr[8:12] != b"vide":
-            continue
-        mdhd = moov[found[b"mdhd"][0] : found[b"mdhd"][1]]
-        if mdhd[0] == 1:
-            timescale, duration = struct.unpack(">IQ", mdhd[20:32])
+                elif k in _LEAVES:
+                    found[k] = moov[ps:pe]
+        handler = found.get(b"hdlr", b"")[8:12].decode("latin-1")
+        tracks.append((handler, found))
+    video = next((boxes for handler, boxes in tracks if handler == "vide"), None)
+    if video is None or not all(k in video for k in (b"tkhd", b"mdhd", b"stsd", b"stts", b"stsz")):
+        return None
+
+    mdhd = video[b"mdhd"]
+    timescale, duration = (
+        struct.unpack_from(">IQ", mdhd, 20) if mdhd[0] == 1 else struct.unpack_from(">II", mdhd, 12)
+    )
+    stsz = video[b"stsz"]
+    uniform, frames = struct.unpack_from(">II", stsz, 4)
+    sample_bytes = uniform * frames if uniform else sum(struct.unpack_from(f">{frames}I", stsz, 12))
+    stts = video[b"stts"]
+    (entries,) = struct.unpack_from(">I", stts, 4)
+    deltas = {struct.unpack_from(">II", stts, 8 + 8 * i)[1] for i in range(entries)}
+    sample_delta = deltas.pop() if len(deltas) == 1 else 0
+
+    tkhd = video[b"tkhd"]
+    matrix = struct.unpack_from(">9i", tkhd, 52 if tkhd[0] == 1 else 40)
+    w, h = struct.unpack_from(">II", tkhd, len(tkhd) - 8)
+
+    stss = video.get(b"stss")
+    first_is_sync = stss is None or (
+        struct.unpack_from(">I", stss, 4)[0] > 0 and struct.unpack_from(">I", stss, 8)[0] == 1
+    )
+    ctts = video.get(b"ctts")
+    first_offset = 0
+    if ctts is not None and struct.unpack_from(">I", ctts, 4)[0] > 0:
+        first_offset = struct.unpack_from(">i" if ctts[0] == 1 else ">I", ctts, 12)[0]
+    elst = video.get(b"elst")
+    media_time = 0
+    if elst is not None:
+        (count,) = struct.unpack_from(">I", elst, 4)
+        if count != 1:
+            media_time = -1  # empty edits or several segments: not a plain start at 0
         else:
-            timescale, duration = struct.unpack(">II", mdhd[12:20])
-        stsz = moov[found[b"stsz"][0] : found[b"stsz"][1]]
-        frames = struct.unpack(">I", stsz[8:12])[0]
-        stts = moov[found[b"stts"][0] : found[b"stts"][1]]
-        entries = struct.unpack(">I", stts[4:8])[0]
-        deltas = {struct.unpack(">II", stts[8 + 8 * i : 16 + 8 * i])[1] for i in range(min(entries, 64))}
-        delta = deltas.pop() if len(deltas) == 1 and entries <= 64 else 0
-        width = height = 0
-        if b"tkhd" in found:
-            tkhd = moov[found[b"tkhd"][0] : found[b"tkhd"][1]]
-            w, h = struct.unpack(">II", tkhd[-8:])
-            width, height = w >> 16, h >> 16
-        stsd = moov[found[b"stsd"][0] : found[b"stsd"][1]]
-        avcc = b""
+            media_time = (
+                struct.unpack_from(">q", elst, 16)[0]
+                if elst[0] == 1
+                else struct.unpack_from(">i", elst, 12)[0]
+            )
+
+    stsd = video[b"stsd"]
+    avcc = b""
+    if stsd[12:16] == b"avc1":
         at = stsd.find(b"avcC")
-        if stsd[12:16] == b"avc1" and at >= 4:
-            box_size = struct.unpack(">I", stsd[at - 4 : at])[0]
-            avcc = stsd[at + 4 : at - 4 + box_size]
-        return Mp4Video(frames, timescale, duration, delta, width, height, avcc, faststart)
-    return None
+        if at >= 4:
+            avcc = stsd[at + 4 : at - 4 + struct.unpack_from(">I", stsd, at - 4)[0]]
+    pasp = None
+    at = stsd.find(b"pasp")
+    if at >= 4:
+        pasp = struct.unpack_from(">II", stsd, at + 4)
+
+    return Mp4Video(
+        frames=frames,
+        timescale=timescale,
+        duration=duration,
+        sample_delta=sample_delta,
+        width=w >> 16,
+        height=h >> 16,
+        avcc=avcc,
+        faststart=faststart,
+        first_is_sync=first_is_sync,
+        starts_at_zero=media_time == first_offset,
+        rotated=matrix != _IDENTITY,
+        pixel_aspect=pasp,
+        tracks=tuple(handler for handler, _ in tracks),
+        sample_bytes=sample_bytes,
+        complete=complete,
+    )
 
 
-@cache
 def _reference_avcc(fmt: VideoFormat) -> bytes:
-    """The avcC (SPS/PPS) our encoder writes for ``fmt``: what every canonical scene must carry."""
+    """The avcC (SPS/PPS) our encoder writes for ``fmt``: what every canonical scene must carry.
+
+    Made once by encoding two frames, then kept in memory and in the media cache
+    (keyed by the ffmpeg binary and the encoder arguments), so a new process pays nothing.
+    """
+    args = canonical_video_args(fmt)
+    exe = Path(ffmpeg_exe())
+    stat = exe.stat()
+    key = hashlib.sha256(f"{exe}:{stat.st_size}:{stat.st_mtime_ns}:{fmt}:{args}".encode()).hexdigest()[:32]
+    if key in _REFERENCES:
+        return _REFERENCES[key]
+    cached = _default_cache_dir() / f"ref-{key}.avcc"
+    with suppress(OSError):
+        _REFERENCES[key] = cached.read_bytes()
+        return _REFERENCES[key]
     with tempfile.TemporaryDirectory(prefix="atelier-ref-") as tmp:
         ref = Path(tmp) / "ref.mp4"
         _run(
             [ffmpeg_exe(), "-y", "-v", "error", "-f", "lavfi",
              "-i", f"color=c=gray:s={fmt.width}x{fmt.height}:r={fmt.fps}", "-frames:v", "2",
-             *canonical_video_args(fmt), "-an", str(ref)],
+             *args, "-an", str(ref)],
             "encoding the reference scene",
         )  # fmt: skip
         info = read_mp4_video(ref)
     if info is None or not info.avcc:
         raise RenderError("could not read back the reference encoding's parameter sets")
+    with suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp_file = cached.with_name(f".{cached.name}.{os.getpid()}")
+        tmp_file.write_bytes(info.avcc)
+        os.replace(tmp_file, cached)
+    _REFERENCES[key] = info.avcc
     return info.avcc
 
 
-def canonical_mismatch(path: Path, fmt: VideoFormat, *, frames: int | None = None) -> str | None:
-    """Why ``path`` is not a canonical scene for ``fmt`` (None when it is one, bit for bit).
+_REFERENCES: dict[str, bytes] = {}
 
-    Canonical: H.264 High at our level, yuv420p, the exact size and constant frame rate,
-    square pixels, no rotation, the mp4 timescale we write, starting at 0 on a keyframe,
-    every frame present, and the very SPS/PPS our encoder writes (so it concats by copy).
-    Other streams (audio, data) are allowed: they are dropped by the remux.
+
+def canonical_mismatch(path: Path, fmt: VideoFormat, *, frames: int | None = None) -> str | None:
+    """Why ``path`` is not a canonical scene for ``fmt``; None when it is one.
+
+    Read from the mp4 boxes alone (a millisecond, no decoding): the very SPS/PPS our
+    encoder writes (which pins codec, profile, level, pix_fmt, size, frame rate and
+    colour), the mp4 timescale and one constant frame duration, a keyframe first,
+    presentation from 0, no rotation, square pixels, and all the data present.
+    Other tracks (audio, timecode) are allowed: normalizing drops them.
     """
-    box = read_mp4_video(path)
+    return _mismatch(read_mp4_video(Path(path)), fmt, frames)
+
+
+def _mismatch(box: Mp4Video | None, fmt: VideoFormat, frames: int | None = None) -> str | None:
     if box is None:
         return "not an mp4 with a video track"
-    if box.avcc != _reference_avcc(fmt):
-        return "different H.264 parameter sets (another encoder or settings)"
     tps = fmt.fps * TICKS_PER_FRAME
-    if box.timescale != tps or box.sample_delta != TICKS_PER_FRAME:
-        return f"timescale {box.timescale}/{box.sample_delta}, not {tps}/{TICKS_PER_FRAME}"
-    if frames is not None and box.frames != frames:
-        return f"{box.frames} frames, not {frames}"
-    data = _ffprobe_json(path, ["-show_entries", "packet=stream_index,pts,duration,flags"])
-    info = _probe_result(data)
-    vindex = next(s["index"] for s in data["streams"] if s.get("codec_type") == "video")
-    expect = {
-        "codec": ("h264", info.codec),
-        "profile": ("High", info.profile),
-        "level": (h264_level(fmt)[1], info.level),
-        "pix_fmt": ("yuv420p", info.pix_fmt),
-        "size": ((fmt.width, fmt.height), (info.width, info.height)),
-        "frame rate": ((fmt.fps, fmt.fps), (info.r_frame_rate, info.fps)),
-        "time base": (f"1/{tps}", info.time_base),
-        "sample aspect ratio": (True, info.sar in ("", "1:1")),
-        "rotation": (0, info.rotation),
-        "start": (0.0, info.start_time),
-    }
-    for name, (want, got) in expect.items():
-        if want != got:
-            return f"{name} is {got}, not {want}"
-    packets = [p for p in data.get("packets", []) if p.get("stream_index") == vindex]
-    if len(packets) != box.frames:
-        return f"{len(packets)} of {box.frames} frames readable (truncated?)"
-    if not packets or "K" not in packets[0].get("flags", ""):
-        return "does not start on a keyframe"
-    if any(int(p.get("duration") or 0) != TICKS_PER_FRAME for p in packets):
-        return "variable frame durations"
-    step = TICKS_PER_FRAME
-    if sorted(int(p.get("pts", -1)) for p in packets) != list(range(0, len(packets) * step, step)):
-        return "timestamps are not one frame apart from 0"
-    return None
+    checks = (
+        (box.complete, "truncated"),
+        (box.avcc == _reference_avcc(fmt), "different H.264 parameter sets (another encoder or settings)"),
+        (box.timescale == tps, f"timescale {box.timescale}, not {tps}"),
+        (box.sample_delta == TICKS_PER_FRAME, "not one constant frame duration"),
+        ((box.width, box.height) == (fmt.width, fmt.height), f"shown at {box.width}x{box.height}"),
+        (box.first_is_sync, "does not start on a keyframe"),
+        (box.starts_at_zero, "does not start at 0 (edit list)"),
+        (not box.rotated, "rotation metadata"),
+        (box.pixel_aspect in (None, (1, 1)), "non-square pixels"),
+        (box.frames >= 2, "a single frame"),
+        (frames is None or box.frames == frames, f"{box.frames} frames, not {frames}"),
+        (box.duration == box.frames * TICKS_PER_FRAME, "media duration does not match its frames"),
+    )
+    return next((why for ok, why in checks if not ok), None)
+
+
+def _canonical_probe(fmt: VideoFormat, frames: int) -> ProbeResult:
+    """What ffprobe reports for a canonical scene of ``frames`` (its SPS is our reference's)."""
+    seconds = frames / fmt.fps
+    return ProbeResult(
+        duration=seconds,
+        has_video=True,
+        has_audio=False,
+        width=fmt.width,
+        height=fmt.height,
+        fps=float(fmt.fps),
+        codec="h264",
+        pix_fmt="yuv420p",
+        profile="High",
+        nb_frames=frames,
+        video_duration=seconds,
+        format_name="mov,mp4,m4a,3gp,3g2,mj2",
+        level=h264_level(fmt)[1],
+        sar="1:1",
+        r_frame_rate=float(fmt.fps),
+        time_base=f"1/{fmt.fps * TICKS_PER_FRAME}",
+        field_order="progressive",
+    )
 
 
 # --- writing canonical scenes ----------------------------------------------------------------
@@ -593,28 +685,38 @@ def normalize_scene(src: Path, dst: Path, fmt: VideoFormat, duration: float | No
     """
     src, dst = Path(src), Path(dst)
     started = time.perf_counter()
-    info = _check_video(src)
+    _sniff(src)
     frames = max(1, round(duration * fmt.fps)) if duration else None
+    box = read_mp4_video(src)
+    why = _mismatch(box, fmt, frames)
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
     try:
-        why = canonical_mismatch(src, fmt, frames=frames)
-        if why is None:
-            # Already ours: a remux keeps the bitstream and drops anything else (audio, tags).
-            _run(
-                [ffmpeg_exe(), "-y", "-v", "error", "-i", str(src), "-map", "0:v:0", "-c", "copy",
-                 "-map_metadata", "-1", "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
-                 "-movflags", "+faststart", str(tmp)],
-                f"remuxing {src.name}",
-            )  # fmt: skip
-            how = "copied (already canonical)"
+        if why is None and box is not None:
+            result = _canonical_probe(fmt, box.frames)
+            if box.tracks == ("vide",) and box.faststart:
+                shutil.copyfile(src, tmp)  # already exactly what we would write
+                how = "copied (already canonical)"
+            else:  # same bitstream; drop the other tracks, move the index to the front
+                _run(
+                    [ffmpeg_exe(), "-y", "-v", "error", "-i", str(src), "-map", "0:v:0", "-c", "copy",
+                     "-map_metadata", "-1", "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
+                     "-movflags", "+faststart", str(tmp)],
+                    f"remuxing {src.name}",
+                )  # fmt: skip
+                how = "remuxed (canonical video, other tracks dropped)"
         else:
+            info = _check_video(src)
             _encode_canonical(src, tmp, info, fmt, frames)
+            left = canonical_mismatch(tmp, fmt, frames=frames)
+            if left is not None:  # our own encode must satisfy our own check
+                raise RenderError(f"normalizing {src.name} gave a non-canonical file: {left}")
+            result = probe(tmp)
             how = f"re-encoded ({why})"
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
     log.info("normalized %s: %s in %.2fs", src.name, how, time.perf_counter() - started)
-    return probe(dst)
+    return result
 
 
 def _encode_canonical(src: Path, dst: Path, info: ProbeResult, fmt: VideoFormat, frames: int | None) -> None:
@@ -733,22 +835,39 @@ def _plan_scenes(
         if not formats:
             raise RenderError("none of the scenes is in a canonical format; give the format to render")
         fmt = formats.most_common(1)[0][0]
-    reference = _reference_avcc(fmt)
     paths: list[Path] = []
     total = 0
     for i, (path, box) in enumerate(zip(scene_paths, boxes, strict=True)):
         path = Path(path)
-        if box is None or box.avcc != reference or _scene_format(box) != fmt:
+        why = _mismatch(box, fmt)
+        if why is not None or box is None:
             # Stored before normalization existed, or by another tool: heal it for this render.
-            log.warning("scene %d (%s) is not canonical: normalizing it for this render", i, path.name)
+            log.warning(
+                "scene %d (%s) is not canonical (%s): normalizing it for this render", i, path.name, why
+            )
             fixed = workdir / f"scene{i:03d}_canonical.mp4"
-            normalize_scene(path, fixed, fmt)
-            box = read_mp4_video(fixed)
-            assert box is not None
-            path = fixed
-        paths.append(path)
-        total += box.frames
+            total += normalize_scene(path, fixed, fmt).nb_frames
+            paths.append(fixed)
+        else:
+            total += box.frames
+            paths.append(path)
     return paths, total, fmt
+
+
+def _concat_listing(paths: Sequence[Path]) -> str:
+    """An ffconcat script for canonical scenes.
+
+    ``codec_whitelist`` keeps the demuxer from opening a decoder for each scene:
+    it would decode every scene's first frame only to learn parameters that are
+    identical by construction (``_plan_scenes`` checked every scene's SPS/PPS),
+    and that decode was most of the per-scene cost of a render.
+    """
+    entries = "".join(f"{_concat_line(p)}option codec_whitelist {_NO_DECODER}\n" for p in paths)
+    return "ffconcat version 1.0\n" + entries
+
+
+_NO_DECODER = "none"
+_CONCAT_NOISE = ("not on whitelist", "Last message repeated")
 
 
 def render_final(
@@ -777,7 +896,7 @@ def render_final(
     workdir.mkdir(parents=True, exist_ok=True)
     paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir)
     listing = workdir / "concat.txt"
-    listing.write_text("ffconcat version 1.0\n" + "".join(_concat_line(p) for p in paths))
+    listing.write_text(_concat_listing(paths))
     cmd = [ffmpeg_exe(), "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
     if audio_path is not None:
         samples = frames * AUDIO_RATE // fmt.fps
@@ -788,7 +907,7 @@ def render_final(
     tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
     cmd += ["-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", str(tmp)]
     try:
-        _run(cmd, "rendering the final video")
+        _run(cmd, "rendering the final video", ignore=_CONCAT_NOISE)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)

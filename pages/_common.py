@@ -54,27 +54,46 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown("### ✦ Atelier")
         st.caption(f"Signed in as **{ctx.settings.user}**")
-        brands = campaigns.list_brands(ctx)
         fixed = ctx.settings.brand
         if fixed:
             st.session_state["brand"] = fixed
             st.caption(f"Brand: **{fixed}**")
-        elif brands:
-            st.selectbox("Brand", brands, key="brand")
+        else:
+            _sticky_select("Brand", campaigns.list_brands(ctx), "brand")
         rows = campaigns.list_campaigns(ctx, brand=current_brand())
         if not rows:
             st.info("No campaigns yet for this brand.")
             st.session_state.pop("campaign_id", None)
             return
-        ids = [r["campaign_id"] for r in rows]
         labels = {r["campaign_id"]: f"{r['name']} ({r['campaign_id'][:8]})" for r in rows}
-        if st.session_state.get("campaign_id") not in ids:
-            st.session_state["campaign_id"] = ids[0]
-        st.selectbox("Campaign", ids, format_func=labels.__getitem__, key="campaign_id")
+        _sticky_select("Campaign", list(labels), "campaign_id", labels.__getitem__)
         st.caption(
             f"Prompt editor: **{ctx.settings.active_prompt_editor}** · "
             f"Video: **{ctx.settings.active_video_generator}** · Storage: **{ctx.settings.active_storage}**"
         )
+
+
+def _sticky_select(label: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:
+    """A selectbox whose choice lives in a plain session key, so it survives page switches
+    (widget-keyed state is dropped when the widget is not drawn in a run)."""
+    if not options:
+        st.session_state.pop(state_key, None)
+        return
+    if st.session_state.get(state_key) not in options:
+        st.session_state[state_key] = options[0]
+    widget_key = f"_{state_key}_picker"
+
+    def keep() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    st.selectbox(
+        label,
+        options,
+        index=options.index(st.session_state[state_key]),
+        format_func=fmt,
+        key=widget_key,
+        on_change=keep,
+    )
 
 
 def current_brand() -> str | None:

@@ -43,5 +43,5 @@ if not history.empty:
             color=alt.Color("campaign:N", title="Campaign"),
             tooltip=["day:T", "campaign:N", alt.Tooltip("cost:Q", format="$.4f")],
         ),
-        use_container_width=True,
+        width="stretch",
     )  # fmt: skip

@@ -15,7 +15,16 @@ from pages._common import current_brand, current_campaign, get_ctx, guarded
 ICONS = {"pending": "○", "running": "◌", "done": "✓", "failed": "✕"}
 
 
-@st.dialog("Edit scene", width="large")
+def _close_dialog() -> None:
+    st.session_state.pop("edit_scene", None)
+
+
+def _open_dialog(scene_index: int) -> None:
+    st.session_state["edit_scene"] = scene_index
+    st.session_state.pop("last_result", None)
+
+
+@st.dialog("Edit scene", width="large", on_dismiss=_close_dialog)
 def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
     st.markdown(f"**Scene {scene.scene_index} · {scene.role}** · {scene.duration}s")
     st.caption(scene.background_prompt)
@@ -54,6 +63,7 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
         return
     status.update(label="Edit complete", state="complete", expanded=False)
     st.session_state["last_result"] = result
+    _close_dialog()
     st.rerun()
 
 
@@ -65,7 +75,7 @@ def scene_card(campaign_id: str, scene: SceneInfo) -> None:
     with st.container(border=True):
         thumb, body = st.columns([1, 3], vertical_alignment="center")
         if scene.thumbnail_url:
-            thumb.image(scene.thumbnail_url, use_container_width=True)
+            thumb.image(scene.thumbnail_url, width="stretch")
         body.markdown(f"**{scene.scene_index} · {scene.role.title()}** · {scene.duration}s")
         body.caption(scene.background_prompt)
         edited = (
@@ -75,8 +85,10 @@ def scene_card(campaign_id: str, scene: SceneInfo) -> None:
         )
         meta, button = body.columns([3, 1], vertical_alignment="center")
         meta.caption(edited)
-        if button.button("Edit", key=f"edit_{scene.scene_index}", icon=":material/edit:"):
-            edit_dialog(campaign_id, scene)
+        button.button(
+            "Edit", key=f"edit_{scene.scene_index}", icon=":material/edit:", on_click=_open_dialog,
+            args=(scene.scene_index,),
+        )  # fmt: skip
 
 
 ctx = get_ctx()
@@ -91,7 +103,7 @@ if overview is None:
 st.title(overview["name"])
 st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cost ${overview['cost']:.4f}")
 
-result = st.session_state.pop("last_result", None)
+result = st.session_state.get("last_result")
 if result and result["campaign_id"] == overview["campaign_id"]:
     st.success(
         f"Scene {result['scene_index']} edited in {result['duration_seconds']:.1f}s "
@@ -135,3 +147,8 @@ with scene_list:
     st.subheader(f"Scenes ({len(overview['scenes'])})")
     for scene in overview["scenes"]:
         scene_card(campaign_id, scene)
+
+# The dialog stays open across reruns until it is submitted or dismissed.
+editing_index = st.session_state.get("edit_scene")
+if editing_index is not None and editing_index < len(overview["scenes"]):
+    edit_dialog(campaign_id, overview["scenes"][editing_index])

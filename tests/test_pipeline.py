@@ -161,7 +161,7 @@ def test_failed_generation_keeps_campaign_and_records_spend(
     try:
         cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
         before = _state(ctx, cid)
-        with pytest.raises(Exception, match=r"not a readable media file|does not decode|no video"):
+        with pytest.raises(Exception, match=r"not a video"):
             edit_scene(ctx, cid, 0, "make it brighter")
         after = _state(ctx, cid)
         assert after["json"] == before["json"]  # scene, prompt and final untouched

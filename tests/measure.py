@@ -88,6 +88,7 @@ class Box:
     y0: float
     x1: float
     y1: float
+    axis: float  # x of the bottle's vertical axis, from its cap (shadows lean; caps do not)
 
     @property
     def height(self) -> float:
@@ -102,36 +103,61 @@ class Box:
         return (self.y0 + self.y1) / 2
 
 
-def _longest_run(mask: np.ndarray, gap: int) -> tuple[int, int]:
-    """Start and end (exclusive) of the longest run of True, bridging gaps up to ``gap``."""
-    best, start, last = (0, 0), -1, -(10**9)
-    for i, v in enumerate(mask):
-        if not v:
+def _box_blur(y: np.ndarray, r: int) -> np.ndarray:
+    """Mean over a (2r+1)² window, edges clamped (summed-area table)."""
+    pad = np.pad(y, r + 1, mode="edge")
+    c = pad.cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    s = c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]
+    return s[: y.shape[0], : y.shape[1]] / (k * k)
+
+
+def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
+    out = mask.copy()
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out |= np.roll(np.roll(mask, dy, 0), dx, 1)
+    return out
+
+
+def _components(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """4-connected components of ``mask`` as (pixel count, y0, x0, y1, x1), largest first."""
+    h, w = mask.shape
+    seen = np.zeros_like(mask)
+    out = []
+    for sy, sx in zip(*np.nonzero(mask), strict=True):
+        if seen[sy, sx]:
             continue
-        if i - last > gap + 1:
-            start = i
-        last = i
-        if last + 1 - start > best[1] - best[0]:
-            best = (start, last + 1)
-    return best
+        stack = [(sy, sx)]
+        seen[sy, sx] = True
+        n, y0, x0, y1, x1 = 0, sy, sx, sy, sx
+        while stack:
+            cy, cx = stack.pop()
+            n += 1
+            y0, y1, x0, x1 = min(y0, cy), max(y1, cy), min(x0, cx), max(x1, cx)
+            for ny, nx in ((cy + 1, cx), (cy - 1, cx), (cy, cx + 1), (cy, cx - 1)):
+                if 0 <= ny < h and 0 <= nx < w and mask[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    stack.append((ny, nx))
+        out.append((n, y0, x0, y1 + 1, x1 + 1))
+    return sorted(out, reverse=True)
 
 
 def bottle_box(frame: np.ndarray) -> Box:
-    """Find the bottle: the one tall cluster of sharp edges (the backdrop is always defocused)."""
+    """Find the bottle: the largest cluster of sharp detail (backdrops are always defocused)."""
     y = frame.astype(np.float32) @ LUMA
-    gx = np.abs(np.diff(y, axis=1))[:-1, :]
-    gy = np.abs(np.diff(y, axis=0))[:, :-1]
-    g = np.maximum(gx, gy)
-    thr = max(6.0, float(np.percentile(g, 96)) * 0.8)
-    edges = g > thr
-    h, w = edges.shape
-    cols = edges.sum(axis=0).astype(np.float32)
-    cols = np.convolve(cols, np.ones(3) / 3, mode="same")
-    band = cols >= max(2.0, cols.max() * 0.25)
-    x0, x1 = _longest_run(band, gap=max(2, w // 12))
-    rows = edges[:, x0:x1].sum(axis=1) >= 2
-    y0, y1 = _longest_run(rows, gap=max(2, h // 40))
-    return Box(x0 / w, y0 / h, x1 / w, y1 / h)
+    sharp = np.abs(y - _box_blur(y, 2))
+    thr = max(3.0, float(np.percentile(sharp, 99.5)) * 0.25)
+    mask = _dilate(sharp > thr, max(1, round(y.shape[1] / 90)))
+    h, w = mask.shape
+    comps = _components(mask)
+    if not comps:
+        return Box(0.5, 0.5, 0.5, 0.5, 0.5)
+    _, y0, x0, y1, x1 = comps[0]
+    top = mask[y0 : y0 + max(2, (y1 - y0) // 8), x0:x1]
+    cols = np.nonzero(top.any(axis=0))[0]
+    axis = (x0 + (cols[0] + cols[-1] + 1) / 2) / w if cols.size else (x0 + x1) / 2 / w
+    return Box(x0 / w, y0 / h, x1 / w, y1 / h, axis)
 
 
 def bottle_boxes(frames: np.ndarray | Sequence[np.ndarray]) -> list[Box]:
@@ -149,7 +175,7 @@ def bottle_cy(frames: np.ndarray) -> float:
 
 def bottle_offcentre(frames: np.ndarray) -> float:
     """How far the bottle's centre is from the middle of the frame (fraction of the width)."""
-    return float(np.median([abs(b.cx - 0.5) for b in bottle_boxes(frames)]))
+    return float(np.median([abs(b.axis - 0.5) for b in bottle_boxes(frames)]))
 
 
 METRICS = {

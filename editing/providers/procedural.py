@@ -23,7 +23,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
 
 from editing.config import Settings
 from editing.errors import ProviderError
-from editing.look import PALETTES, Look, parse_prompt, resolve
+from editing.look import PALETTES, Look, parse_prompt, resolve, split_prompt
 from editing.media import ffmpeg_exe, open_frame_writer
 from editing.providers.base import GeneratedScene, SceneRequest, StepProgress, VideoFormat
 
@@ -174,7 +174,11 @@ def plan_scene(request: SceneRequest) -> Plan:
     look = resolve(
         parse_prompt(request.prompt, perfume_name=request.perfume_name, style_spec=request.style_spec)
     )
-    rng = np.random.default_rng(stable_seed(request.prompt, request.seed, "plan"))
+    # The layout comes from the concept, not the cinematography block: an edit changes what it
+    # says and nothing else (the bottle does not jump sides because the scene got warmer).
+    concept, _ = split_prompt(request.prompt)
+    layout_seed = stable_seed(concept, request.perfume_name, request.seed)
+    rng = np.random.default_rng(stable_seed(layout_seed, "plan"))
     setting = str(look.setting)
 
     if look.lighting == "neon":
@@ -235,7 +239,7 @@ def plan_scene(request: SceneRequest) -> Plan:
         bottle_y=0.6 + 0.06 * look.num("product_y"),
         bottle_h=0.38 * 1.2 ** look.num("product_scale"),
         elements=elements,
-        seed=stable_seed(request.prompt, request.seed),
+        seed=layout_seed % (2**32),
     )
 
 
@@ -277,7 +281,7 @@ def _to_image(x: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """Quantize with a triangular dither so gradients do not band."""
     noise = rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
     out = (x * 255.0 + noise + 0.5).clip(0, 255).astype(np.uint8)
-    return Image.fromarray(out, "RGB")
+    return Image.fromarray(out)
 
 
 # --------------------------------------------------------------------------- background
@@ -286,8 +290,22 @@ def _to_image(x: np.ndarray, rng: np.random.Generator) -> Image.Image:
 def _blur_noise(rng: np.random.Generator, w: int, h: int, cells: int) -> np.ndarray:
     """Smooth value noise in 0..1 (a small random grid scaled up bicubically)."""
     gw, gh = max(2, cells), max(2, int(cells * h / w))
-    grid = Image.fromarray((rng.random((gh, gw)) * 255).astype(np.uint8), "L")
+    grid = Image.fromarray((rng.random((gh, gw)) * 255).astype(np.uint8))
     return np.asarray(grid.resize((w, h), Image.BICUBIC), dtype=np.float32) / 255.0
+
+
+def _defocus(img: np.ndarray, r: int) -> np.ndarray:
+    """Two box-blur passes per axis (close to a Gaussian), edges clamped."""
+    out = img
+    for axis in (0, 1):
+        for _ in range(2):
+            pad = [(0, 0)] * out.ndim
+            pad[axis] = (r + 1, r)
+            c = np.cumsum(np.pad(out, pad, mode="edge"), axis=axis, dtype=np.float32)
+            hi = np.take(c, np.arange(2 * r + 1, c.shape[axis]), axis=axis)
+            lo = np.take(c, np.arange(0, c.shape[axis] - 2 * r - 1), axis=axis)
+            out = (hi - lo) / (2 * r + 1)
+    return out.astype(np.float32)
 
 
 def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
@@ -414,6 +432,8 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         edge = np.exp(-(((y - horizon) / 0.006) ** 2))
         img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
 
+    # the backdrop is out of focus: no hard horizon or texture edge competes with the bottle
+    img = _defocus(img, max(1, round(w * 0.007)))
     # the key light pool behind the bottle, and the backlight halo
     bx, by = plan.bottle_x, plan.bottle_y - 0.05
     d = np.sqrt((x - bx) ** 2 + ((y - by) * aspect * 0.8) ** 2)
@@ -530,7 +550,7 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     alpha = np.where(cap, 1.0, alpha)
 
     rgb = grade(rgb)
-    img = Image.fromarray(np.dstack([rgb.clip(0, 1) * 255, alpha * 255]).astype(np.uint8), "RGBA")
+    img = Image.fromarray(np.dstack([rgb.clip(0, 1) * 255, alpha * 255]).astype(np.uint8))
     # the perfume name on the label (the default font has no accented capitals: LUMIERE)
     draw = ImageDraw.Draw(img)
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()[:20]
@@ -556,7 +576,7 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     refl = img.transpose(Image.FLIP_TOP_BOTTOM)
     fade = np.linspace(0.28, 0.0, sh, dtype=np.float32) ** 1.6
     ra = (np.asarray(refl.getchannel("A"), dtype=np.float32) * fade[:, None]).astype(np.uint8)
-    refl.putalpha(Image.fromarray(ra, "L"))
+    refl.putalpha(Image.fromarray(ra))
     under.alpha_composite(refl, (sw // 2, 0))
     return img, under
 
@@ -578,7 +598,7 @@ def _soft_dot(r: float, hard: float = 0.0) -> np.ndarray:
 ELEMENT_LAYOUT: dict[str, tuple[int, str]] = {
     "bokeh": (26, "back"),
     "silk": (2, "back"),
-    "smoke": (10, "front"),
+    "smoke": (16, "front"),
     "rose petals": (28, "front"),
     "gold dust": (150, "front"),
     "water droplets": (34, "front"),
@@ -641,7 +661,7 @@ def _element_system(kind: str, density: float, plan: Plan, w: int, rng: np.rando
         p.wrap = False
     elif kind == "smoke":
         p.colour = grade.colour(_mix(pal.light, (0.9, 0.9, 0.92), 0.6))
-        p.pos[:, 1] = 0.35 + pos[:, 1] * 0.75
+        p.pos[:, 1] = -0.1 + pos[:, 1] * 1.2
         p.vel = np.stack([rng.uniform(-0.025, 0.025, n), rng.uniform(-0.04, -0.015, n)], 1)
         p.size = rng.uniform(70, 130, n) * scale
         p.alpha = rng.uniform(0.5, 0.75, n)
@@ -752,7 +772,7 @@ def _sprite(p: Particles, size: float, level: int) -> Image.Image:
         a = (ring * 0.8 + glint + (d < 0.85) * 0.15).clip(0, 1)
     else:
         a = _soft_dot(r)
-    mask = Image.fromarray((a.clip(0, 1) * 255 * level / p.levels).astype(np.uint8), "L")
+    mask = Image.fromarray((a.clip(0, 1) * 255 * level / p.levels).astype(np.uint8))
     p.sprites[key] = mask
     return mask
 
@@ -816,7 +836,7 @@ class SceneRenderer:
         lo_w, lo_h = self.bw // 2, self.bh // 2
         bg = self.grade(render_background(plan, lo_w, lo_h, rng))
         channels = [
-            np.asarray(Image.fromarray(bg[..., i], "F").resize((self.bw, self.bh), Image.BICUBIC))
+            np.asarray(Image.fromarray(bg[..., i]).resize((self.bw, self.bh), Image.BICUBIC))
             for i in range(3)
         ]
         self.bg = _to_image(np.dstack(channels), rng)

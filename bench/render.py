@@ -9,8 +9,8 @@ before the edit), then replaces the middle scene and re-renders, timing:
 - ``atelier_s``: the edit as the pipeline runs it: ``normalize_scene`` on the new
   scene (here written by our own encoder, as the offline generator does, so the
   verified copy path) + ``render_final`` of all scenes with the music bed;
-- ``floor_s``: the bare ffmpeg commands that any implementation needs for the same
-  output: remux of the new scene + one concat-demuxer stream copy muxing the AAC bed;
+- ``floor_s``: the least work that gives the same output: copying the new scene
+  into place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed;
 - ``moviepy_s``: moviepy's concatenate_videoclips + write_videofile of the same
   scenes and bed (the usual approach: decode and re-encode everything);
 - ``foreign_*``: the same edit when the new scene is a model's mp4 (re-encoded);
@@ -26,6 +26,7 @@ import argparse
 import json
 import logging
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -210,9 +211,8 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
                     n_frames = str(round(seconds * fmt.fps))
                     ffmpeg("-i", str(new_foreign), "-map", "0:v:0", "-vf", vf, "-frames:v", n_frames,
                            *media.canonical_video_args(fmt), "-an", str(scene))  # fmt: skip
-                else:
-                    ffmpeg("-i", str(new_canonical), "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart",
-                           str(scene))  # fmt: skip
+                else:  # already canonical: the least any implementation can do is copy it
+                    shutil.copyfile(new_canonical, scene)
                 floor_render(
                     [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]], bed_m4a, work / "final.mp4", work
                 )
@@ -230,9 +230,7 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
             work = root / f"floor{k}"
             work.mkdir()
             scene = work / "scene.mp4"
-            ffmpeg(
-                "-i", str(new_longer), "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart", str(scene)
-            )
+            shutil.copyfile(new_longer, scene)
             edited = [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]]
             longer = samples + media.AUDIO_RATE
             floor_render_with_audio_encode(edited, bed, work / "final.mp4", work, longer)

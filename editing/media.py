@@ -928,8 +928,9 @@ def extract_thumbnail(video: Path, dst: Path, *, at: float | None = None, width:
         duration = box.duration / box.timescale if box and box.timescale else probe(video).duration
         at = max(0.0, duration / 2)
     _run(
-        [ffmpeg_exe(), "-y", "-v", "error", "-ss", f"{at:.3f}", "-i", str(video), "-map", "0:v:0",
-         "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "3", "-update", "1", str(dst)],
+        [ffmpeg_exe(), "-y", "-v", "error", "-threads", "1", "-ss", f"{at:.3f}", "-i", str(video),
+         "-map", "0:v:0", "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "3", "-update", "1",
+         str(dst)],
         f"thumbnail of {Path(video).name}",
     )  # fmt: skip
     return dst

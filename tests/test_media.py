@@ -242,6 +242,16 @@ def test_canonical_input_is_copied_not_reencoded(tmp_path: Path) -> None:
     assert packet_hashes(dst) == packet_hashes(src)
 
 
+def test_fast_path_reports_what_ffprobe_sees(tmp_path: Path) -> None:
+    src = canonical_scene(tmp_path / "gen.mp4", frames=30)
+    fast = media.normalize_scene(src, tmp_path / "scene.mp4", FMT)
+    real = media.probe(tmp_path / "scene.mp4")
+    fields = ("duration", "video_duration", "nb_frames", "width", "height", "fps", "codec", "pix_fmt",
+              "profile", "level", "has_audio", "sar", "r_frame_rate", "time_base", "field_order")  # fmt: skip
+    for field in fields:
+        assert getattr(fast, field) == pytest.approx(getattr(real, field)), field
+
+
 def test_frame_writer_output_is_canonical(tmp_path: Path) -> None:
     dst = tmp_path / "drawn.mp4"
     with media.open_frame_writer(dst, FMT, src_size=(72, 128)) as writer:

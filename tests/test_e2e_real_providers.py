@@ -15,7 +15,7 @@ import pytest
 from editing import campaigns, media
 from editing.context import Atelier
 from editing.db.models import EditHistory
-from editing.errors import ProviderError
+from editing.errors import ProviderError, StorageError
 from editing.pipeline import edit_scene
 from editing.providers.openai_editor import OpenAIPromptEditor
 from editing.providers.replicate_generator import ReplicateVideoGenerator
@@ -177,3 +177,23 @@ def test_a_failed_prediction_leaves_the_campaign_as_it_was(world: dict[str, Any]
     [row] = _history(ctx)
     assert row.status == "failed" and row.prediction_id in replicate.predictions
     assert len(replicate.creates) == 1  # a failed prediction is not silently retried
+
+
+def test_storage_refusing_mid_edit_leaves_the_campaign_whole(world: dict[str, Any]) -> None:
+    ctx: Atelier = world["ctx"]
+    s3: MotoS3Server = world["s3"]
+    before = campaigns.campaign_overview(ctx, world["cid"])
+    keys_before = s3.keys(BUCKET)
+    s3.require_auth()  # from now on the bucket rejects our (unknown) access key
+    try:
+        with pytest.raises(StorageError, match="credentials"):
+            edit_scene(ctx, world["cid"], 1, "make it brighter")
+    finally:
+        s3.require_auth(False)
+
+    after = campaigns.campaign_overview(ctx, world["cid"])
+    assert [s.background_prompt for s in after["scenes"]] == [s.background_prompt for s in before["scenes"]]
+    assert after["version"] == before["version"] and after["status"] == "failed"
+    assert s3.keys(BUCKET) == keys_before
+    [row] = _history(ctx)
+    assert row.status == "failed" and row.cost > 0  # what was already spent is on record

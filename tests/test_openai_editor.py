@@ -280,3 +280,8 @@ def test_echoing_one_rule_in_the_summary_is_not_a_leak(fake: FakeOpenAI) -> None
     fake.queue(ChatReply.edit(f"{ORIGINAL}, warm amber key light", summary))
     result = edit(make_editor(fake))
     assert result.changes_summary == summary and len(fake.chat_requests) == 1
+
+
+def test_perfume_name_check_ignores_case_and_accents(fake: FakeOpenAI) -> None:
+    fake.queue(ChatReply.edit("MAISON LUMIERE No5 on black marble, warm light"))
+    assert edit(make_editor(fake)).modified_prompt.startswith("MAISON LUMIERE No5")

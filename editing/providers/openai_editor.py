@@ -81,6 +81,13 @@ _SHINGLE_WORDS = 7
 _LEAK_SHINGLES = 3
 
 
+def _fold(text: str) -> str:
+    """Lowercase, accents and compatibility forms folded ("Lumière Nº5" ~ "lumiere no5"), spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
@@ -165,9 +172,9 @@ def validate_reply(content: str | None, *, original_prompt: str, perfume_name: s
     summary = " ".join(summary.split()) if isinstance(summary, str) and summary.strip() else _DEFAULT_SUMMARY
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidReply(f"modified_prompt was {len(prompt)} characters, over {MAX_PROMPT_CHARS}")
-    name = perfume_name.strip()
-    if name and name.lower() in original_prompt.lower() and name.lower() not in prompt.lower():
-        raise InvalidReply(f"modified_prompt no longer names the perfume {name!r}")
+    name = _fold(perfume_name)
+    if name and name in _fold(original_prompt) and name not in _fold(prompt):
+        raise InvalidReply(f"modified_prompt no longer names the perfume {perfume_name.strip()!r}")
     for text in (prompt, summary):
         for pattern in _LEAK_PATTERNS:
             if pattern.search(text) and not pattern.search(original_prompt):

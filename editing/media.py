@@ -21,6 +21,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -185,6 +186,11 @@ def _run(
     if proc.returncode != 0:
         raise RenderError(f"{what} failed: {_last_line(proc.stderr, ignore=ignore)}")
     return proc
+
+
+def _unique() -> str:
+    """A suffix for temporary files that no other process or thread is using."""
+    return uuid.uuid4().hex[:12]
 
 
 def _ffprobe_json(path: Path, extra: Sequence[str] = ()) -> dict[str, Any]:
@@ -354,6 +360,8 @@ class Mp4Video:
     complete: bool  # every top-level box ends within the file (not truncated)
 
 
+_TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"pdin", b"moof",
+              b"mfra", b"styp", b"sidx", b"udta"}  # fmt: skip
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 _LEAVES = (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz", b"stss", b"ctts", b"elst")
 _IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
@@ -382,11 +390,14 @@ def read_mp4_video(path: Path) -> Mp4Video | None:
         with path.open("rb") as f:
             size = os.fstat(f.fileno()).st_size
             top: dict[bytes, tuple[int, int]] = {}
-            complete, pos = True, 0
+            complete, pos, seen = True, 0, 0
             while pos + 8 <= size:  # walk top-level boxes by seeking: mdat is never read
                 f.seek(pos)
                 hdr = f.read(16)
                 box_size, kind = struct.unpack_from(">I4s", hdr)
+                seen += 1
+                if kind not in _TOP_LEVEL or seen > 1000:
+                    return None  # not an ISO media file (or a pathological one): let ffprobe judge
                 head = 8
                 if box_size == 1 and len(hdr) == 16:
                     box_size, head = struct.unpack_from(">Q", hdr, 8)[0], 16
@@ -525,7 +536,7 @@ def _reference_avcc(fmt: VideoFormat) -> bytes:
         raise RenderError("could not read back the reference encoding's parameter sets")
     with suppress(OSError):
         cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp_file = cached.with_name(f".{cached.name}.{os.getpid()}")
+        tmp_file = cached.with_name(f".{cached.name}.{_unique()}")
         tmp_file.write_bytes(info.avcc)
         os.replace(tmp_file, cached)
     _REFERENCES[key] = info.avcc
@@ -689,7 +700,7 @@ def normalize_scene(src: Path, dst: Path, fmt: VideoFormat, duration: float | No
     frames = max(1, round(duration * fmt.fps)) if duration else None
     box = read_mp4_video(src)
     why = _mismatch(box, fmt, frames)
-    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
+    tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
     try:
         if why is None and box is not None:
             result = _canonical_probe(fmt, box.frames)
@@ -792,7 +803,7 @@ def audio_track(
     af = f"aresample={AUDIO_RATE},atrim=end_sample={samples}"
     if fade:
         af += f",afade=t=out:ss={samples - fade}:ns={fade}"
-    tmp = cache_dir / f".{out.stem}.{os.getpid()}.tmp.m4a"
+    tmp = cache_dir / f".{out.stem}.{_unique()}.tmp.m4a"
     try:
         _run(
             [ffmpeg_exe(), "-y", "-v", "error", "-stream_loop", "-1", "-i", str(audio_path),
@@ -904,7 +915,7 @@ def render_final(
         cmd += ["-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
     else:
         cmd += ["-map", "0:v:0"]
-    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.tmp.mp4")
+    tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
     cmd += ["-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", str(tmp)]
     try:
         _run(cmd, "rendering the final video", ignore=_CONCAT_NOISE)

@@ -7,6 +7,8 @@ Nothing here mocks our own code; nothing reaches the network.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from editing.config import Settings, load_settings
 from editing.context import Atelier
-from editing.db.engine import embedded_postgres_url, migrate
+from editing.db.engine import embedded_postgres_url, migrate, stop_embedded_postgres
 
 # Small format for speed; tests that check the real format override it.
 FAST_ENV = {"ATELIER_VIDEO_WIDTH": "360", "ATELIER_VIDEO_HEIGHT": "640", "ATELIER_VIDEO_FPS": "12"}
@@ -35,9 +37,16 @@ def _admin_url(tmp_root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A PostgreSQL server for the whole run (connection URL to its 'postgres' database)."""
-    return _admin_url(tmp_path_factory.mktemp("pgserver"))
+def pg_admin_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole run (connection URL to its 'postgres' database).
+
+    Its data dir is outside pytest's tmp_path tree, which pytest prunes (and which
+    concurrent pytest runs on the same machine may remove under our feet).
+    """
+    root = Path(tempfile.mkdtemp(prefix="atelier-test-pg-"))
+    yield _admin_url(root)
+    stop_embedded_postgres(root / "pg")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _execute(admin_url: str, sql: str) -> None:

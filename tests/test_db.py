@@ -57,11 +57,14 @@ def test_upgrade_then_downgrade(empty_db: str) -> None:
 
 
 def test_embedded_server_lives_in_the_data_dir(ctx) -> None:  # type: ignore[no-untyped-def]
-    from editing.db.engine import embedded_postgres_url
+    from editing.db.engine import embedded_postgres_url, stop_embedded_postgres
 
-    url = make_url(embedded_postgres_url(ctx.settings.data_dir / "pg-own"))
-    assert str(ctx.settings.data_dir / "pg-own") in str(url.query["host"])
+    pg_dir = ctx.settings.data_dir / "pg-own"
+    url = make_url(embedded_postgres_url(pg_dir))
+    assert str(pg_dir) in str(url.query["host"])
     eng = create_engine(url)
     with eng.connect() as c:
         assert c.execute(text("SELECT 1")).scalar() == 1
     eng.dispose()
+    stop_embedded_postgres(pg_dir)
+    assert not (pg_dir / "postmaster.pid").exists()

@@ -52,6 +52,14 @@ def embedded_postgres_url(pg_dir: Path, database: str = EMBEDDED_DB_NAME) -> str
     return base.set(database=database).render_as_string(hide_password=False)
 
 
+def stop_embedded_postgres(pg_dir: Path) -> None:
+    """Release this process's handle on the embedded server (it stops when no process uses it)."""
+    with _servers_lock:
+        server = _servers.pop(pg_dir.resolve(), None)
+    if server is not None:
+        server.cleanup()
+
+
 def ensure_database(server_url: str, database: str) -> None:
     """Create ``database`` on the server if it does not exist."""
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=None)

@@ -277,11 +277,22 @@ class Grade:
         return (r, g, b)
 
 
-def _to_image(x: np.ndarray, rng: np.random.Generator) -> Image.Image:
-    """Quantize with a triangular dither so gradients do not band."""
-    noise = rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
-    out = (x * 255.0 + noise + 0.5).clip(0, 255).astype(np.uint8)
-    return Image.fromarray(out)
+_DITHER = np.random.default_rng(7).random((64, 64, 3), dtype=np.float32) - np.random.default_rng(8).random(
+    (64, 64, 3), dtype=np.float32
+)
+
+
+def _to_image(x: np.ndarray) -> Image.Image:
+    """Quantize with a triangular dither (a tiled pattern: cheap, and static, so it cannot flicker).
+
+    ``x`` is float RGB in 0..1 whose height and width are multiples of 64; it is overwritten.
+    """
+    h, w = x.shape[:2]
+    x *= 255.0
+    x += 0.5
+    x.reshape(h // 64, 64, w // 64, 64, 3)[...] += _DITHER[None, :, None, :, :]
+    np.clip(x, 0, 255, out=x)
+    return Image.fromarray(x.astype(np.uint8))
 
 
 # --------------------------------------------------------------------------- background
@@ -308,12 +319,24 @@ def _defocus(img: np.ndarray, r: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
+def render_background(
+    plan: Plan, w: int, h: int, rng: np.random.Generator, margin: tuple[float, float] = (0.0, 0.0)
+) -> np.ndarray:
     """The ungraded backdrop (float RGB, h×w), everything behind the bottle, defocused."""
     pal = plan.palette
     setting = str(plan.look.setting)
-    y = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
-    x = np.linspace(0.0, 1.0, w, dtype=np.float32)[None, :]
+
+    # Set coordinates: the frame spans 0.1875..0.8125 of the set, whatever margin the camera needs.
+    def to_set(f: np.ndarray | float) -> np.ndarray | float:
+        return (f + 0.3) / 1.6
+
+    mx, my = margin
+
+    def row(c: float) -> float:  # set coordinate → canvas pixel row
+        return ((c * 1.6 - 0.3) + my) / (1 + 2 * my) * h
+
+    y = to_set(np.linspace(-my, 1 + my, h, dtype=np.float32))[:, None]
+    x = to_set(np.linspace(-mx, 1 + mx, w, dtype=np.float32))[None, :]
     aspect = h / w
     deep, mid, light = (np.array(c, dtype=np.float32) for c in (pal.deep, pal.mid, pal.light))
     horizon = 0.64
@@ -354,8 +377,8 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         bx = 0
         while bx < w:
             bw = int(rng.uniform(0.08, 0.18) * w)
-            top = int(rng.uniform(0.25, 0.5) * h)
-            draw.rectangle([bx, top, bx + bw, int(horizon * h)], fill=int(rng.uniform(90, 160)))
+            top = row(rng.uniform(0.25, 0.5))
+            draw.rectangle([bx, top, bx + bw, row(horizon)], fill=int(rng.uniform(90, 160)))
             bx += bw + int(rng.uniform(0.0, 0.03) * w)
         mass = (
             np.asarray(sky.filter(ImageFilter.GaussianBlur(w * 0.012)), dtype=np.float32)[..., None] / 255.0
@@ -365,7 +388,7 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         draw = ImageDraw.Draw(lights)
         warm, cool = _hex("#ffc46b"), _hex("#8fb8ff")
         for _ in range(int(90 * w / 400)):
-            cx, cy = rng.uniform(0, w), rng.uniform(0.15, horizon) * h
+            cx, cy = rng.uniform(0, w), row(rng.uniform(0.15, horizon))
             r = rng.uniform(0.012, 0.035) * w
             c = warm if rng.random() < 0.6 else _mix(cool, pal.accent, 0.4)
             k = rng.uniform(0.35, 1.0)
@@ -433,9 +456,9 @@ def render_background(plan: Plan, w: int, h: int, rng: np.random.Generator) -> n
         img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
 
     # the backdrop is out of focus: no hard horizon or texture edge competes with the bottle
-    img = _defocus(img, max(1, round(w * 0.007)))
+    img = _defocus(img, max(1, round(w * 0.0045)))
     # the key light pool behind the bottle, and the backlight halo
-    bx, by = plan.bottle_x, plan.bottle_y - 0.05
+    bx, by = to_set(plan.bottle_x), to_set(plan.bottle_y - 0.05)
     d = np.sqrt((x - bx) ** 2 + ((y - by) * aspect * 0.8) ** 2)
     pool = np.exp(-((d / 0.5) ** 2)) * plan.glow_strength
     img += np.array(plan.glow, dtype=np.float32) * (pool * 0.45)[..., None]
@@ -787,64 +810,81 @@ class Camera:
     scale: float
     dx: float
     dy: float
-    roll: float = 0.0
+
+
+#: The furthest a pan or orbit travels, and the most a dolly scales, whatever the duration.
+MAX_TRAVEL = 0.3
+MAX_DOLLY = 0.25  # log scale: e^0.25 ≈ 1.28×
 
 
 def camera_at(plan: Plan, t: float, duration: float) -> Camera:
+    """The camera at time ``t``: moves keep their speed, but long scenes never leave the set."""
     move = str(plan.look.camera)
-    tc = t * plan.camera_speed * plan.speed
-    mid = duration * plan.camera_speed * plan.speed / 2
-    s, dx, dy, roll = plan.zoom, 0.0, 0.0, 0.0
-    if move == "dolly in":
-        s *= math.exp(0.045 * tc)
-    elif move == "dolly out":
-        s *= math.exp(0.045 * (2 * mid - tc)) / math.exp(0.045 * mid)
-    elif move == "orbit":
-        dx = -0.06 * (tc - mid)
-    elif move == "pan left":
-        dx = 0.05 * (tc - mid)
-    elif move == "pan right":
-        dx = -0.05 * (tc - mid)
+    rate = plan.camera_speed * plan.speed
+    tc, mid = t * rate, duration * rate / 2
+    s, dx, dy = plan.zoom, 0.0, 0.0
+    if move in ("dolly in", "dolly out"):
+        k = min(0.045, MAX_DOLLY / max(2 * mid, 1e-6))
+        s *= math.exp(k * (tc if move == "dolly in" else 2 * mid - tc))
+    elif move in ("orbit", "pan left", "pan right"):
+        v = min(0.06 if move == "orbit" else 0.05, MAX_TRAVEL / max(mid, 1e-6))
+        dx = v * (tc - mid) * (1 if move == "pan left" else -1)
     elif move == "handheld":
+        # an operator breathing: a few slow sways, never jitter
         k = plan.seed % 997
-        # a handheld operator: two or three slow sways and a little roll, never jitter
         th = t * plan.speed * max(1.0, plan.camera_speed)
         dx = 0.012 * (
             math.sin(th * 2.1 + k) + 0.6 * math.sin(th * 3.7 + 2 * k) + 0.3 * math.sin(th * 6.3 + k)
         )
         dy = 0.009 * (math.sin(th * 1.7 + 3 * k) + 0.5 * math.sin(th * 3.3 + k))
-        roll = 0.006 * math.sin(th * 1.9 + k)
-        s *= math.exp(0.015 * tc)
-    return Camera(scale=s, dx=dx, dy=dy, roll=roll)
+        s *= math.exp(min(0.015, MAX_DOLLY / max(2 * mid, 1e-6)) * tc)
+    return Camera(scale=s, dx=dx, dy=dy)
 
 
 # --------------------------------------------------------------------------- the renderer
+
+_PAD = 3  # transparent border around sprites, so sub-pixel resampling never clips them
+
+
+def _paste_mask(frame: Image.Image, colour: tuple[int, int, int], x: int, y: int, mask: Image.Image) -> None:
+    """Fill ``colour`` through ``mask`` at (x, y): Image.paste's checks cost more than the fill."""
+    w, h = mask.size
+    frame.im.paste(colour, (x, y, x + w, y + h), mask.im)
 
 
 class SceneRenderer:
     """Builds a scene's layers once, then yields its frames one by one."""
 
-    MARGIN = 0.3
+    MARGIN = 0.3 + MAX_TRAVEL * 0.75
 
-    def __init__(self, plan: Plan, width: int, height: int, name: str) -> None:
+    def __init__(self, plan: Plan, width: int, height: int, name: str, duration: float) -> None:
         self.plan = plan
         self.w, self.h = width, height
+        self.duration = duration
         rng = np.random.default_rng(plan.seed)
         self.grade = Grade(plan)
         m = self.MARGIN
-        self.bw, self.bh = int(width * (1 + 2 * m)), int(height * (1 + 2 * m))
+        self.bw, self.bh = (64 * math.ceil(size * (1 + 2 * m) / 64) for size in (width, height))
+        self.mx, self.my = (self.bw - width) / 2, (self.bh - height) / 2
         lo_w, lo_h = self.bw // 2, self.bh // 2
-        bg = self.grade(render_background(plan, lo_w, lo_h, rng))
+        margins = (self.mx / width, self.my / height)
+        bg = self.grade(render_background(plan, lo_w, lo_h, rng, margin=margins))
         channels = [
-            np.asarray(Image.fromarray(bg[..., i]).resize((self.bw, self.bh), Image.BICUBIC))
+            np.asarray(
+                Image.fromarray(np.ascontiguousarray(bg[..., i])).resize((self.bw, self.bh), Image.BICUBIC)
+            )
             for i in range(3)
         ]
-        self.bg = _to_image(np.dstack(channels), rng)
-        # the bottle at its largest on-screen size (the camera only ever scales it down from there)
-        cams = [camera_at(plan, t, 4.0).scale for t in (0.0, 2.0, 4.0)]
-        self.max_scale = max(cams) * 1.1
-        self.bottle_px = int(plan.bottle_h * height * self.max_scale)
-        self.bottle, self.under = render_bottle(plan, self.bottle_px, name)
+        self.bg = _to_image(np.dstack(channels))
+        # the bottle is drawn once at its largest on-screen size; frames only ever scale it down
+        scales = [camera_at(plan, duration * f, duration).scale for f in (0.0, 0.5, 1.0)]
+        self.max_scale = max(scales)
+        bottle, under = render_bottle(plan, int(plan.bottle_h * height * self.max_scale), name)
+        bw, bh = bottle.size
+        self.sprite = Image.new("RGBA", (2 * bw + 2 * _PAD, 2 * bh + 2 * _PAD), (0, 0, 0, 0))
+        self.sprite.alpha_composite(under, (_PAD, _PAD + bh - 2))
+        self.sprite.alpha_composite(bottle, (_PAD + bw // 2, _PAD))
+        self.anchor = (_PAD + bw // 2 + bw / 2, _PAD + bh / 2)  # bottle centre inside the sprite
         self.systems = [
             _element_system(kind, dens, plan, width, np.random.default_rng(plan.seed + i))
             for i, (kind, dens) in enumerate(sorted(plan.elements.items()))
@@ -855,37 +895,28 @@ class SceneRenderer:
         s = 1 + (cam.scale - 1) * p
         cx, cy = self.plan.bottle_x * self.w, self.plan.bottle_y * self.h
         ox, oy = cam.dx * self.w * p, cam.dy * self.h * p
-        mx, my = self.MARGIN * self.w, self.MARGIN * self.h
-        c, sn = math.cos(cam.roll), math.sin(cam.roll)
-        a, b = c / s, sn / s
-        d, e = -sn / s, c / s
-        # canvas = R^-1 (p - off - c) / s + c + margin
-        tx = -(a * (cx + ox) + b * (cy + oy)) + cx + mx
-        ty = -(d * (cx + ox) + e * (cy + oy)) + cy + my
-        return self.bg.transform((self.w, self.h), Image.AFFINE, (a, b, tx, d, e, ty), Image.BILINEAR)
+        mx, my = self.mx, self.my
+        # the canvas region that lands on the frame: canvas = (frame - offset - centre) / s + centre + margin
+        x0, x1 = (-ox - cx) / s + cx + mx, (self.w - ox - cx) / s + cx + mx
+        y0, y1 = (-oy - cy) / s + cy + my, (self.h - oy - cy) / s + cy + my
+        sx = min(0.0, self.bw - x1) + max(0.0, -x0)  # keep the region on the canvas
+        sy = min(0.0, self.bh - y1) + max(0.0, -y0)
+        box = (max(0.0, x0 + sx), max(0.0, y0 + sy), min(self.bw, x1 + sx), min(self.bh, y1 + sy))
+        return self.bg.resize((self.w, self.h), Image.BILINEAR, box=box)
 
     def _paste_bottle(self, frame: Image.Image, cam: Camera) -> None:
         scale = cam.scale / self.max_scale
-        bw, bh = self.bottle.size
-        tw, th = bw * scale, bh * scale
+        sw, sh = self.sprite.size
         cx = self.plan.bottle_x * self.w + cam.dx * self.w
         cy = self.plan.bottle_y * self.h + cam.dy * self.h
-        x0, y0 = cx - tw / 2, cy - th / 2
-        ix, iy = math.floor(x0), math.floor(y0)
-        fx, fy = x0 - ix, y0 - iy
-        ow, oh = math.ceil(tw) + 2, math.ceil(th) + 2
-        inv = 1 / scale
-        sprite = self.bottle.transform(
-            (ow, oh), Image.AFFINE, (inv, 0, -fx * inv, 0, inv, -fy * inv), Image.BILINEAR
-        )
-        uw, uh = self.under.size
-        under = self.under.transform(
-            (int(uw * scale) + 2, int(uh * scale) + 2),
-            Image.AFFINE,
-            (inv, 0, -fx * inv, 0, inv, -fy * inv),
-            Image.BILINEAR,
-        )
-        frame.paste(under, (ix - int(bw * scale / 2), iy + int(th) - 2), under)
+        fx0, fy0 = cx - self.anchor[0] * scale, cy - self.anchor[1] * scale
+        ix, iy = math.ceil(fx0), math.ceil(fy0)
+        bx0, by0 = (ix - fx0) / scale, (iy - fy0) / scale  # sub-pixel phase, in sprite pixels
+        ow, oh = int((sw - bx0) * scale), int((sh - by0) * scale)
+        if ow <= 0 or oh <= 0:
+            return
+        box = (bx0, by0, bx0 + ow / scale, by0 + oh / scale)
+        sprite = self.sprite.resize((ow, oh), Image.BILINEAR, box=box)
         frame.paste(sprite, (ix, iy), sprite)
 
     def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, layer: str) -> None:
@@ -905,27 +936,22 @@ class SceneRenderer:
             if p.kind == "smoke":  # fade in at the bottom and out at the top, so wrapping never pops
                 a = a * np.clip((pos[:, 1] + 0.1) / 0.3, 0, 1) * np.clip((1.15 - pos[:, 1]) / 0.3, 0, 1)
             # particles sit at other depths than the bottle: more (or less) camera movement
-            zs = 1 + (cam.scale / self.plan.zoom - 1) * p.parallax
-            xs = cx + (pos[:, 0] * self.w + cam.dx * self.w * p.parallax - cx) * zs * self.plan.zoom ** (
-                p.parallax - 1
-            )
-            ys = cy + (pos[:, 1] * self.h + cam.dy * self.h * p.parallax - cy) * zs * self.plan.zoom ** (
-                p.parallax - 1
-            )
-            for x, y, sz, al in zip(xs, ys, p.size, a, strict=True):
-                level = min(p.levels, round(float(al) * p.levels))
+            zs = (1 + (cam.scale / self.plan.zoom - 1) * p.parallax) * self.plan.zoom ** (p.parallax - 1)
+            xs = cx + (pos[:, 0] * self.w + cam.dx * self.w * p.parallax - cx) * zs
+            ys = cy + (pos[:, 1] * self.h + cam.dy * self.h * p.parallax - cy) * zs
+            levels = np.minimum(p.levels, np.round(a * p.levels)).astype(int)
+            for x, y, sz, level in zip(xs, ys, p.size, levels, strict=True):
                 if level <= 0:
                     continue
-                mask = _sprite(p, float(sz), level)
+                mask = _sprite(p, float(sz), int(level))
                 mw, mh = mask.size
                 if -mw < x < self.w + mw and -mh < y < self.h + mh:
-                    frame.paste(p.colour, (int(x - mw / 2), int(y - mh / 2)), mask)
+                    _paste_mask(frame, p.colour, int(x - mw / 2), int(y - mh / 2), mask)
 
     def frames(self, n: int, fps: int) -> Iterator[np.ndarray]:
-        duration = n / fps
         for i in range(n):
             t = i / fps
-            cam = camera_at(self.plan, t, duration)
+            cam = camera_at(self.plan, t, self.duration)
             frame = self._bg_frame(cam)
             self._paste_particles(frame, t, cam, "back")
             self._paste_bottle(frame, cam)
@@ -948,7 +974,7 @@ def render_scene(
     w, h = render_size(fmt)
     n = max(1, round(request.duration * fmt.fps))
     plan = plan_scene(request)
-    renderer = SceneRenderer(plan, w, h, request.perfume_name)
+    renderer = SceneRenderer(plan, w, h, request.perfume_name, n / fmt.fps)
     step = max(1, n // 10)
     with open_frame_writer(dst, fmt, src_size=(w, h)) as writer:
         for i, frame in enumerate(renderer.frames(n, fmt.fps)):

@@ -1,0 +1,271 @@
+"""The rule-based prompt editor: what it understands, what it writes, what it refuses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from editing.config import Settings
+from editing.errors import InputError, UnmappableInstructionError
+from editing.look import Look, apply_instruction, find_matches, parse_prompt, resolve
+from editing.providers import registry
+from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEditor
+from editing.providers.offline_editor import OfflinePromptEditor
+
+PERFUME = "Maison Lumière"
+STYLE = {
+    "lighting_direction": "natural key light from the left",
+    "camera_style": "smooth dolly",
+    "mood_atmosphere": "elegant and refined",
+    "color_palette": ["champagne", "#1a1a1a", "ivory"],
+}
+BASE = f"A {PERFUME} perfume bottle on a pedestal in an elegant studio, the camera slowly pushes in."
+
+
+@pytest.fixture
+def editor() -> OfflinePromptEditor:
+    return OfflinePromptEditor(Settings())
+
+
+def edit(editor: OfflinePromptEditor, instruction: str, prompt: str = BASE, role: str = "showcase") -> str:
+    return editor.modify_scene_prompt(prompt, instruction, STYLE, role, PERFUME).modified_prompt
+
+
+def look_of(prompt: str) -> Look:
+    return resolve(parse_prompt(prompt, perfume_name=PERFUME, style_spec=STYLE))
+
+
+def test_implements_the_protocol_and_is_registered() -> None:
+    settings = Settings(prompt_editor="offline")
+    built = registry.prompt_editor(settings)
+    assert isinstance(built, OfflinePromptEditor)
+    assert isinstance(built, PromptEditor)
+    assert built.name == "offline"
+    assert "offline" in built.check()
+
+
+def test_output_keeps_the_concept_and_makes_cinematography_explicit(editor: OfflinePromptEditor) -> None:
+    result = editor.modify_scene_prompt(BASE, "make it brighter", STYLE, "hook", PERFUME)
+    prompt = result.modified_prompt
+    assert prompt.startswith(BASE)  # the original concept, word for word
+    assert PERFUME in prompt
+    for section in ("Lighting:", "Colour:", "Camera:", "Motion:", "Product:"):
+        assert section in prompt
+    assert "9:16" in prompt and "hook scene" in prompt and "duration unchanged" in prompt
+    assert "clearly visible" in prompt
+    assert "bright" in prompt.lower()  # the seed's own test of this contract
+    assert result.cost == 0.0 and result.provider == "offline"
+    assert result.as_seed_dict() == {"modified_prompt": prompt, "changes_summary": result.changes_summary}
+
+
+def test_summary_is_two_or_three_sentences(editor: OfflinePromptEditor) -> None:
+    for instruction in ("brighter", "add rose petals", "warmer, slower and add gold dust, no smoke"):
+        summary = editor.modify_scene_prompt(BASE, instruction, STYLE, "showcase", PERFUME).changes_summary
+        sentences = [s for s in re.split(r"(?<=\.)\s+", summary) if s]
+        assert 2 <= len(sentences) <= 3, summary
+        assert PERFUME in summary
+
+
+def test_several_changes_in_free_word_order(editor: OfflinePromptEditor) -> None:
+    a = look_of(edit(editor, "brighter and warmer, and slow the camera down"))
+    b = look_of(edit(editor, "slow the camera down, warmer and also brighter"))
+    assert a.key() == b.key()
+    base = look_of(BASE)
+    assert a.num("brightness") > base.num("brightness")
+    assert a.num("warmth") > base.num("warmth")
+    assert a.num("camera_speed") < base.num("camera_speed")
+
+
+@pytest.mark.parametrize("synonym", ["lighter", "more light", "sunnier", "brighten it up", "it's too dark"])
+def test_synonyms_of_brighter(editor: OfflinePromptEditor, synonym: str) -> None:
+    assert look_of(edit(editor, synonym)).num("brightness") > look_of(BASE).num("brightness")
+
+
+def test_intensity_words_scale_the_change(editor: OfflinePromptEditor) -> None:
+    levels = [
+        look_of(edit(editor, text)).num("brightness")
+        for text in ("a bit brighter", "brighter", "much brighter")
+    ]
+    assert levels[0] < levels[1] < levels[2]
+    assert look_of(edit(editor, "way more saturated")).num("saturation") >= 2
+
+
+def test_negation_and_removal(editor: OfflinePromptEditor) -> None:
+    with_fx = edit(editor, "add smoke, rose petals and rain")
+    assert set(look_of(with_fx).present_elements()) == {"smoke", "rose petals", "rain"}
+    assert set(look_of(edit(editor, "no more smoke", with_fx)).present_elements()) == {"rose petals", "rain"}
+    removed = look_of(edit(editor, "remove the petals and the rain", with_fx))
+    assert set(removed.present_elements()) == {"smoke"}
+    fewer = look_of(edit(editor, "less smoke", with_fx))
+    assert 0 < fewer.elements["smoke"] < 1
+    assert look_of(edit(editor, "make it less dark")).num("brightness") > 0
+    assert look_of(edit(editor, "not so warm", edit(editor, "warmer"))).num("warmth") == 0
+
+
+def test_removal_beats_an_element_the_concept_mentions(editor: OfflinePromptEditor) -> None:
+    smoky = f"A {PERFUME} bottle in thick smoke on black marble."
+    assert "smoke" in look_of(smoky).present_elements()
+    assert "smoke" not in look_of(edit(editor, "get rid of the smoke", smoky)).present_elements()
+
+
+def test_edits_accumulate_and_opposites_move_back(editor: OfflinePromptEditor) -> None:
+    once = edit(editor, "brighter")
+    twice = edit(editor, "brighter", once)
+    assert look_of(twice).num("brightness") == 2 * look_of(once).num("brightness")
+    warm_petals = edit(editor, "add rose petals", edit(editor, "warmer"))
+    assert look_of(warm_petals).num("warmth") > 0 and "rose petals" in look_of(warm_petals).present_elements()
+    back = edit(editor, "darker", once)
+    assert look_of(back).key() == look_of(BASE).key()
+    assert back.startswith(BASE) and back.count("Cinematography:") == 1
+
+
+def test_vocabulary_covers_the_issue() -> None:
+    current = look_of(BASE)
+    expectations = {
+        "golden hour": ("lighting", "golden hour"),
+        "backlit": ("lighting", "backlit"),
+        "harsh light": ("lighting", "harsh"),
+        "neon": ("lighting", "neon"),
+        "candlelight": ("lighting", "candlelight"),
+        "high key": ("lighting", "high key"),
+        "low key": ("lighting", "low key"),
+        "black and white": ("monochrome", True),
+        "rose gold": ("palette", "rose gold"),
+        "emerald": ("palette", "emerald"),
+        "pastel": ("palette", "pastel"),
+        "monochrome": ("palette", "monochrome"),
+        "orbit": ("camera", "orbit"),
+        "pan left": ("camera", "pan left"),
+        "pan right": ("camera", "pan right"),
+        "static": ("camera", "static"),
+        "handheld": ("camera", "handheld"),
+        "dolly out": ("camera", "dolly out"),
+        "dreamy": ("mood", "dreamy"),
+        "mysterious": ("mood", "mysterious"),
+        "energetic": ("mood", "energetic"),
+        "romantic": ("mood", "romantic"),
+        "playful": ("mood", "playful"),
+        "beach at sunset": ("setting", "beach at sunset"),
+        "city at night": ("setting", "city at night"),
+        "marble studio": ("setting", "marble studio"),
+        "forest": ("setting", "forest"),
+        "desert": ("setting", "desert"),
+        "underwater": ("setting", "underwater"),
+        "centre the bottle": ("centred", True),
+    }
+    for instruction, (attr, value) in expectations.items():
+        assert getattr(apply_instruction(current, instruction).look, attr) == value, instruction
+    numeric = {
+        "zoom in": ("zoom", 1),
+        "close-up": ("zoom", 1),
+        "zoom out": ("zoom", -1),
+        "wide shot": ("zoom", -1),
+        "slow motion": ("speed", -1),
+        "faster": ("speed", 1),
+        "time-lapse": ("speed", 1),
+        "make the bottle bigger": ("product_scale", 1),
+        "hero shot": ("product_scale", 1),
+        "lower in frame": ("product_y", 1),
+        "soft lighting": ("contrast", 0),
+    }
+    for instruction, (attr, sign) in numeric.items():
+        after = apply_instruction(current, instruction).look
+        if sign:
+            assert (after.num(attr) - current.num(attr)) * sign > 0, instruction
+    for element in (
+        "rose petals",
+        "gold dust",
+        "water droplets",
+        "smoke",
+        "silk",
+        "bokeh",
+        "rain",
+        "snow",
+        "sparkles",
+    ):
+        assert element in apply_instruction(current, f"add {element}").look.present_elements(), element
+
+
+@pytest.mark.parametrize(
+    "nonsense", ["asdf", "what is the weather", "the and of it", "please", "qwerty uiop"]
+)
+def test_unmappable_instructions_are_refused_with_examples(
+    editor: OfflinePromptEditor, nonsense: str
+) -> None:
+    with pytest.raises(UnmappableInstructionError) as info:
+        editor.modify_scene_prompt(BASE, nonsense, STYLE, "showcase", PERFUME)
+    message = str(info.value)
+    assert "\n" not in message and "for example" in message and "brighter" in message
+    assert isinstance(info.value, InputError)
+
+
+def test_an_edit_that_changes_nothing_is_refused(editor: OfflinePromptEditor) -> None:
+    with pytest.raises(UnmappableInstructionError, match="would not change"):
+        editor.modify_scene_prompt(BASE, "remove the petals", STYLE, "showcase", PERFUME)
+    at_max = BASE
+    for _ in range(2):  # +2 then +1 more (clamped at +3)
+        at_max = edit(editor, "much brighter", at_max)
+    with pytest.raises(UnmappableInstructionError, match="limit"):
+        editor.modify_scene_prompt(at_max, "brighter", STYLE, "showcase", PERFUME)
+
+
+def test_empty_and_oversized_instructions(editor: OfflinePromptEditor) -> None:
+    with pytest.raises(InputError, match="empty"):
+        editor.modify_scene_prompt(BASE, "   ", STYLE, "showcase", PERFUME)
+    with pytest.raises(InputError, match=str(MAX_INSTRUCTION_CHARS)):
+        editor.modify_scene_prompt(BASE, "brighter " * 400, STYLE, "showcase", PERFUME)
+
+
+def test_deterministic(editor: OfflinePromptEditor) -> None:
+    a = editor.modify_scene_prompt(BASE, "warmer with gold dust", STYLE, "showcase", PERFUME)
+    b = OfflinePromptEditor(Settings()).modify_scene_prompt(
+        BASE, "warmer with gold dust", STYLE, "showcase", PERFUME
+    )
+    assert a == b
+
+
+def test_perfume_and_brand_names_are_not_read_as_instructions() -> None:
+    name = "Golden Night"
+    prompt = f"A {name} bottle on a table."
+    look = resolve(parse_prompt(prompt, perfume_name=name))
+    assert look.lighting == "natural" and look.palette is None
+    result = OfflinePromptEditor(Settings(brand="Noir Atelier")).modify_scene_prompt(
+        prompt, "warmer, like Noir Atelier", {}, "cta", name
+    )
+    edited = resolve(parse_prompt(result.modified_prompt, perfume_name=name))
+    assert edited.lighting == "natural" and edited.num("warmth") > 0
+    assert "Lighting: natural light" in result.modified_prompt and "cta scene" in result.modified_prompt
+
+
+def test_reads_a_free_text_prompt_from_another_editor(editor: OfflinePromptEditor) -> None:
+    llm_prompt = f"Dark moody perfume scene: the {PERFUME} bottle in thick fog, slow orbit, neon accents."
+    look = look_of(llm_prompt)
+    assert look.num("brightness") < 0 and look.lighting == "neon" and look.camera == "orbit"
+    assert "smoke" in look.present_elements()
+    brighter = look_of(edit(editor, "brighter", llm_prompt))
+    assert brighter.num("brightness") > look.num("brightness")
+    assert brighter.lighting == "neon" and brighter.camera == "orbit"
+
+
+def test_the_style_spec_is_the_baseline() -> None:
+    dreamy_style = {**STYLE, "mood_atmosphere": "dreamy, ethereal"}
+    result = OfflinePromptEditor().modify_scene_prompt(
+        BASE, "more energetic", dreamy_style, "showcase", PERFUME
+    )
+    assert "Mood: energetic" in result.modified_prompt
+    assert "dreamy mood" not in result.changes_summary and "energetic mood" in result.changes_summary
+
+
+def test_empty_original_prompt_gets_a_concept(editor: OfflinePromptEditor) -> None:
+    prompt = editor.modify_scene_prompt("", "golden hour", {}, "showcase", PERFUME).modified_prompt
+    assert prompt.startswith(f"Luxury perfume ad scene featuring the {PERFUME} bottle.")
+
+
+def test_matching_details() -> None:
+    texts = [m.text for m in find_matches("Close-up!! with Rose-Gold tones, no smoke; black & white")]
+    assert texts == ["close up", "rose gold tones", "smoke", "black & white"]
+    (smoke,) = [m for m in find_matches("no smoke") if m.text == "smoke"]
+    assert smoke.remove
+    (gold,) = find_matches("gold dust")
+    assert gold.text == "gold dust"  # the element, not the palette

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import shutil
 import statistics
@@ -170,6 +171,7 @@ def memory_child(spec: str) -> None:
 
 def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, object]:
     fmt = FMT
+    load = os.getloadavg()[0]  # other work on the machine skews every figure: say how busy it was
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
         root = Path(tmp)
         cache = root / "cache"
@@ -292,6 +294,7 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         "av_diff_ms": round(abs(check.audio_duration - check.video_duration) * 1000, 1),
         "peak_rss_mb": round((rss["self_kb"] + rss["children_kb"]) / 1024, 1),
         "repeat": repeat,
+        "load_avg_1m": round(load, 2),
     }
 
 

@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
@@ -766,8 +766,16 @@ def _default_cache_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    """sha256 of a file, remembered per (path, size, mtime) so an unchanged bed is hashed once."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        with path.open("rb") as f:
+            _DIGESTS[key] = hashlib.file_digest(f, "sha256").hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 def audio_track(
@@ -919,6 +927,7 @@ def render_final(
     cmd += ["-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", str(tmp)]
     try:
         _run(cmd, "rendering the final video", ignore=_CONCAT_NOISE)
+        _check_final(tmp, frames, with_audio=audio_path is not None)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
@@ -926,7 +935,26 @@ def render_final(
         "rendered %s: %d scenes, %d frames (%.2fs) in %.2fs",
         dst.name, len(paths), frames, frames / fmt.fps, time.perf_counter() - started,
     )  # fmt: skip
-    return probe(dst)
+    result = _canonical_probe(fmt, frames)
+    if audio_path is None:
+        return result
+    return replace(result, has_audio=True, audio_codec="aac", audio_duration=result.duration)
+
+
+def _check_final(path: Path, frames: int, *, with_audio: bool) -> None:
+    """The joined file, read back from its boxes: every frame there, the index first, the bed muxed."""
+    box = read_mp4_video(path)
+    tracks = ("vide", "soun") if with_audio else ("vide",)
+    problem = (
+        "unreadable" if box is None
+        else "truncated" if not box.complete
+        else f"{box.frames} frames instead of {frames}" if box.frames != frames
+        else f"tracks {box.tracks}, not {tracks}" if box.tracks != tracks
+        else "index (moov) after the data" if not box.faststart
+        else None
+    )  # fmt: skip
+    if problem:
+        raise RenderError(f"the joined video is wrong: {problem}")
 
 
 # --- pictures -------------------------------------------------------------------------------

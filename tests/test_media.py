@@ -424,9 +424,13 @@ def test_final_render_is_exact_and_browser_ready(tmp_path: Path, bed: Path) -> N
     lengths = {"red": 24, "lime": 12, "blue": 30}
     scenes = [canonical_scene(tmp_path / f"{c}.mp4", c, n) for c, n in lengths.items()]
     dst = tmp_path / "final.mp4"
-    media.render_final(scenes, bed, dst, tmp_path / "work", cache_dir=tmp_path / "cache")
+    reported = media.render_final(scenes, bed, dst, tmp_path / "work", cache_dir=tmp_path / "cache")
 
     frames = sum(lengths.values())
+    seen = media.probe(dst)
+    for field in ("duration", "nb_frames", "width", "height", "codec", "pix_fmt", "profile", "has_audio",
+                  "audio_codec", "audio_duration", "video_duration"):  # fmt: skip
+        assert getattr(reported, field) == pytest.approx(getattr(seen, field), abs=1e-3), field
     data = ffprobe(dst, "-count_packets")
     v, a = data["streams"]
     assert (v["codec_type"], v["codec_name"], v["profile"], v["pix_fmt"]) == (
@@ -537,3 +541,12 @@ def test_thumbnails_of_a_scene_and_a_final(tmp_path: Path, bed: Path) -> None:
         s = ffprobe(thumb)["streams"][0]
         assert (s["codec_name"], s["width"]) == ("mjpeg", 240)
         assert s["height"] == 240 * FMT.height // FMT.width
+
+
+@pytest.mark.parametrize(
+    ("fmt", "level"),
+    [(VideoFormat(720, 1280, 24), "4.0"), (VideoFormat(1080, 1920, 30), "4.0"),
+     (VideoFormat(1080, 1920, 60), "4.2"), (VideoFormat(2160, 3840, 30), "5.1")],
+)  # fmt: skip
+def test_level_fits_the_format(fmt: VideoFormat, level: str) -> None:
+    assert media.h264_level(fmt)[0] == level

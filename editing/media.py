@@ -111,6 +111,7 @@ def canonical_video_args(fmt: VideoFormat) -> list[str]:
         "-profile:v", "high",
         "-level:v", level,
         "-pix_fmt", "yuv420p",
+        "-aspect", f"{fmt.width}:{fmt.height}",  # square pixels in the container, whatever filters did
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
         "-r", str(fmt.fps),
         "-g", str(fmt.fps * 2),

@@ -261,6 +261,16 @@ def test_frame_writer_output_is_canonical(tmp_path: Path) -> None:
     assert_canonical(dst, frames=24)
 
 
+def test_canonical_args_give_square_pixels_even_after_a_stretching_scale(tmp_path: Path) -> None:
+    """A generator that scales a 4:3 source to 9:16 must still write a canonical scene."""
+    src = tmp_path / "stretched.mp4"
+    stretch = f"scale={FMT.width}:{FMT.height}"
+    ff("-f", "lavfi", "-i", "testsrc2=s=320x240:r=24", "-frames:v", "24", "-vf", stretch,
+       *media.canonical_video_args(FMT), str(src))  # fmt: skip
+    assert media.canonical_mismatch(src, FMT, frames=24) is None
+    assert_canonical(src, frames=24)
+
+
 def test_canonical_video_with_an_audio_track_is_copied_without_it(tmp_path: Path) -> None:
     gen = canonical_scene(tmp_path / "gen.mp4")
     src = tmp_path / "with_audio.mp4"

@@ -26,11 +26,12 @@ class StoredVideo:
     duration: float
 
 
-def prepare_scene(src: Path, workdir: Path, fmt: VideoFormat, duration: float, *, canonical: bool) -> Path:
-    """Normalize a generated scene to the canonical format (skipped if our encoder wrote it)."""
-    if canonical:
-        media.validate_video(src)
-        return src
+def prepare_scene(src: Path, workdir: Path, fmt: VideoFormat, duration: float) -> Path:
+    """Normalize a generated scene to the campaign's canonical format (a copy when it already is).
+
+    Raises:
+        InvalidVideoError: ``src`` is not a decodable video; nothing is written.
+    """
     dst = workdir / f"{src.stem}_canonical.mp4"
     media.normalize_scene(src, dst, fmt, duration)
     return dst
@@ -55,9 +56,21 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
     return storage.get_file(key, workdir / name)
 
 
-def render_final(storage: Storage, scene_paths: Sequence[Path], audio_key: str | None, workdir: Path) -> Path:
-    """Concat the (canonical) scenes and mux the audio bed; returns the local final video."""
+def render_final(
+    storage: Storage,
+    scene_paths: Sequence[Path],
+    audio_key: str | None,
+    workdir: Path,
+    *,
+    fmt: VideoFormat,
+    cache_dir: Path,
+) -> Path:
+    """Concat the canonical scenes and mux the audio bed; returns the local final video.
+
+    ``cache_dir`` keeps the AAC encoding of the bed per length, so a re-render after a
+    one-scene edit encodes nothing.
+    """
     audio = fetch(storage, audio_key, workdir, "audio.wav") if audio_key else None
     dst = workdir / "final_video.mp4"
-    media.render_final(list(scene_paths), audio, dst, workdir)
+    media.render_final(list(scene_paths), audio, dst, workdir, fmt=fmt, cache_dir=cache_dir)
     return dst

@@ -308,9 +308,7 @@ def create_demo_campaign(
             scene_dir = work / f"scene{i}"
             scene_dir.mkdir()
             gen = generator.generate(req, scene_dir)
-            path = assets.prepare_scene(
-                gen.path, scene_dir, fmt, scene_duration, canonical=gen.already_canonical
-            )
+            path = assets.prepare_scene(gen.path, scene_dir, fmt, scene_duration)
             stored = assets.store_video(ctx.storage, path, scene_key(*ids, i), scene_dir)
             local_scenes.append(path)
             scene_docs.append(
@@ -331,7 +329,9 @@ def create_demo_campaign(
         wav = ctx.audio_synth().synthesize(style, scene_duration * scenes, work / "music_bed.wav")
         ctx.storage.put_file(akey, wav, "audio/wav")
         report("render_final", "rendering the final video")
-        final = assets.render_final(ctx.storage, local_scenes, akey, work)
+        final = assets.render_final(
+            ctx.storage, local_scenes, akey, work, fmt=fmt, cache_dir=ctx.settings.cache_dir
+        )
         stored_final = assets.store_video(ctx.storage, final, final_video_key(*ids), work)
     campaign_json = {
         "perfume_name": perfume,

@@ -151,6 +151,10 @@ class Settings(BaseModel):
         return self.data_dir / "tmp"
 
     @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
     def pg_dir(self) -> Path:
         return self.data_dir / "pg"
 

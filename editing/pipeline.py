@@ -318,9 +318,7 @@ class SceneEditPipeline:
 
         # 3. normalize and store the new scene under a new key
         self._emit("store_scene", "running", "normalizing and storing")
-        scene_path = assets.prepare_scene(
-            gen.path, gen_dir, fmt, request.duration, canonical=gen.already_canonical
-        )
+        scene_path = assets.prepare_scene(gen.path, gen_dir, fmt, request.duration)
         new_scene = assets.store_video(
             ctx.storage, scene_path, scene_key(*ids, self.scene_index, version), gen_dir
         )
@@ -355,7 +353,10 @@ class SceneEditPipeline:
             else assets.fetch(self.ctx.storage, k, render_dir, f"s{i}.mp4")
             for i, k in enumerate(scene_keys)
         ]
-        local = assets.render_final(self.ctx.storage, paths, snap.audio_key, render_dir)
+        local = assets.render_final(
+            self.ctx.storage, paths, snap.audio_key, render_dir,
+            fmt=self.ctx.video_format, cache_dir=self.ctx.settings.cache_dir,
+        )  # fmt: skip
         stored = assets.store_video(self.ctx.storage, local, final_video_key(*ids, version), render_dir)
         run.written += [stored.key, stored.thumbnail_key]
         return stored

@@ -810,6 +810,8 @@ class Camera:
     scale: float
     dx: float
     dy: float
+    subject: float = 1.0  # how much the bottle follows the shift (0 in an orbit: it stays centred)
+    front: float = 1.0  # how much foreground particles follow it (negative: they cross the other way)
 
 
 #: The furthest a pan or orbit travels, and the most a dolly scales, whatever the duration.
@@ -827,8 +829,10 @@ def camera_at(plan: Plan, t: float, duration: float) -> Camera:
         k = min(0.045, MAX_DOLLY / max(2 * mid, 1e-6))
         s *= math.exp(k * (tc if move == "dolly in" else 2 * mid - tc))
     elif move in ("orbit", "pan left", "pan right"):
-        v = min(0.06 if move == "orbit" else 0.05, MAX_TRAVEL / max(mid, 1e-6))
+        v = min(0.14 if move == "orbit" else 0.05, MAX_TRAVEL / max(mid, 1e-6))
         dx = v * (tc - mid) * (1 if move == "pan left" else -1)
+        if move == "orbit":  # circling the bottle: it holds still, the set sweeps behind it
+            return Camera(scale=s, dx=dx, dy=dy, subject=0.0, front=-0.6)
     elif move == "handheld":
         # an operator breathing: a few slow sways, never jitter
         k = plan.seed % 997
@@ -885,6 +889,13 @@ class SceneRenderer:
         self.sprite.alpha_composite(under, (_PAD, _PAD + bh - 2))
         self.sprite.alpha_composite(bottle, (_PAD + bw // 2, _PAD))
         self.anchor = (_PAD + bw // 2 + bw / 2, _PAD + bh / 2)  # bottle centre inside the sprite
+        self.glass: np.ndarray | None = None
+        if plan.look.camera == "orbit":  # the light slides across the glass as the camera circles
+            alpha = np.asarray(bottle.getchannel("A"), dtype=np.float32) / 255.0
+            alpha[: int(bh * 0.32)] = 0.0  # not the cap
+            self.glass = np.zeros((self.sprite.height, self.sprite.width), dtype=np.float32)
+            self.glass[_PAD : _PAD + bh, _PAD + bw // 2 : _PAD + bw // 2 + bw] = alpha
+            self.bottle_w = bw
         self.systems = [
             _element_system(kind, dens, plan, width, np.random.default_rng(plan.seed + i))
             for i, (kind, dens) in enumerate(sorted(plan.elements.items()))
@@ -907,8 +918,8 @@ class SceneRenderer:
     def _paste_bottle(self, frame: Image.Image, cam: Camera) -> None:
         scale = cam.scale / self.max_scale
         sw, sh = self.sprite.size
-        cx = self.plan.bottle_x * self.w + cam.dx * self.w
-        cy = self.plan.bottle_y * self.h + cam.dy * self.h
+        cx = self.plan.bottle_x * self.w + cam.dx * cam.subject * self.w
+        cy = self.plan.bottle_y * self.h + cam.dy * cam.subject * self.h
         fx0, fy0 = cx - self.anchor[0] * scale, cy - self.anchor[1] * scale
         ix, iy = math.ceil(fx0), math.ceil(fy0)
         bx0, by0 = (ix - fx0) / scale, (iy - fy0) / scale  # sub-pixel phase, in sprite pixels
@@ -916,7 +927,16 @@ class SceneRenderer:
         if ow <= 0 or oh <= 0:
             return
         box = (bx0, by0, bx0 + ow / scale, by0 + oh / scale)
-        sprite = self.sprite.resize((ow, oh), Image.BILINEAR, box=box)
+        source = self.sprite
+        if self.glass is not None:
+            source = self.sprite.copy()
+            x = np.arange(self.sprite.width, dtype=np.float32)
+            centre = self.anchor[0] + math.sin(cam.dx * 9.0) * 0.75 * self.bottle_w / 2
+            band = np.exp(-(((x - centre) / (0.05 * self.bottle_w)) ** 2)) * 0.85
+            band += np.exp(-(((x - centre - 0.35 * self.bottle_w) / (0.12 * self.bottle_w)) ** 2)) * 0.3
+            glint = Image.fromarray((self.glass * band[None, :] * 255).astype(np.uint8))
+            source.paste((255, 250, 240), (0, 0), glint)
+        sprite = source.resize((ow, oh), Image.BILINEAR, box=box)
         frame.paste(sprite, (ix, iy), sprite)
 
     def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, layer: str) -> None:
@@ -937,8 +957,9 @@ class SceneRenderer:
                 a = a * np.clip((pos[:, 1] + 0.1) / 0.3, 0, 1) * np.clip((1.15 - pos[:, 1]) / 0.3, 0, 1)
             # particles sit at other depths than the bottle: more (or less) camera movement
             zs = (1 + (cam.scale / self.plan.zoom - 1) * p.parallax) * self.plan.zoom ** (p.parallax - 1)
-            xs = cx + (pos[:, 0] * self.w + cam.dx * self.w * p.parallax - cx) * zs
-            ys = cy + (pos[:, 1] * self.h + cam.dy * self.h * p.parallax - cy) * zs
+            follow = p.parallax * (cam.front if p.layer == "front" else 1.0)
+            xs = cx + (pos[:, 0] * self.w + cam.dx * self.w * follow - cx) * zs
+            ys = cy + (pos[:, 1] * self.h + cam.dy * self.h * follow - cy) * zs
             levels = np.minimum(p.levels, np.round(a * p.levels)).astype(int)
             for x, y, sz, level in zip(xs, ys, p.size, levels, strict=True):
                 if level <= 0:

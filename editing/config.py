@@ -34,6 +34,7 @@ ENV_FIELDS: dict[str, str] = {
     "ATELIER_REPLICATE_RESOLUTION": "replicate_resolution",
     "ATELIER_REPLICATE_PRICE_PER_SECOND": "replicate_price_per_second",
     "ATELIER_REPLICATE_TIMEOUT": "replicate_timeout_s",
+    "REPLICATE_POLL_INTERVAL": "replicate_poll_interval_s",
     "ATELIER_DOWNLOAD_MAX_MB": "download_max_mb",
     "TRUSTED_MEDIA_HOSTS": "trusted_media_hosts",
     "S3_BUCKET_NAME": "s3_bucket_name",
@@ -72,6 +73,7 @@ class Settings(BaseModel):
     # USD per second of generated video (seedance-1-lite at 720p).
     replicate_price_per_second: float = 0.036
     replicate_timeout_s: float = 600.0
+    replicate_poll_interval_s: float = Field(2.0, gt=0)
     download_max_mb: int = 200
     trusted_media_hosts: tuple[str, ...] = ()
 

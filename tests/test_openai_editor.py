@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from editing.config import Settings
+from editing.config import Settings, load_settings
 from editing.errors import InputError, ProviderError, ProviderTimeout
 from editing.providers import registry
 from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEditor
@@ -254,7 +254,8 @@ def test_instruction_length_is_limited_before_any_request(fake: FakeOpenAI) -> N
 def test_honours_openai_env_vars(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", fake.api_key or "")
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-    editor = OpenAIPromptEditor(Settings(openai_timeout_s=3.0))
+    monkeypatch.setenv("ATELIER_OPENAI_TIMEOUT", "3")
+    editor = OpenAIPromptEditor(load_settings())  # the one place the environment is read
     assert PERFUME in edit(editor).modified_prompt
     assert fake.requests[0].headers["authorization"] == f"Bearer {fake.api_key}"
 

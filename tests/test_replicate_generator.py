@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from editing.config import Settings
+from editing.config import Settings, load_settings
 from editing.errors import InvalidVideoError, ProviderError, ProviderTimeout
 from editing.media import probe
 from editing.providers import registry
@@ -225,7 +225,8 @@ def test_honours_replicate_env_vars(
     monkeypatch.setenv("REPLICATE_API_TOKEN", fake.api_token or "")
     monkeypatch.setenv("REPLICATE_BASE_URL", fake.base_url)
     monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.01")
-    gen = ReplicateVideoGenerator(Settings(trusted_media_hosts=fake.host))
+    monkeypatch.setenv("TRUSTED_MEDIA_HOSTS", fake.host)
+    gen = ReplicateVideoGenerator(load_settings())  # the one place the environment is read
     assert gen.poll_interval_s == 0.01
     assert gen.generate(REQUEST, tmp_path).path.exists()
 

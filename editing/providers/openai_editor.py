@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -231,12 +230,12 @@ class OpenAIPromptEditor:
         if self._client is None:
             from openai import OpenAI
 
-            key = self.settings.openai_api_key or os.environ.get("OPENAI_API_KEY")
+            key = self.settings.openai_api_key
             if not key:
                 raise ConfigError("OPENAI_API_KEY is not set; the openai prompt editor needs it")
             self._client = OpenAI(
                 api_key=key,
-                base_url=self.settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None,
+                base_url=self.settings.openai_base_url,
                 timeout=self.settings.openai_timeout_s,
                 max_retries=self.max_retries,
             )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Callable
@@ -75,15 +74,14 @@ class ReplicateVideoGenerator:
     ) -> None:
         """Args:
         settings: token, base URL, model, resolution, price, time limit.
-        poll_interval_s: seconds between polls (REPLICATE_POLL_INTERVAL, else 2).
+        poll_interval_s: seconds between polls (default: REPLICATE_POLL_INTERVAL setting).
         max_poll_failures: consecutive failed polls before giving up (the prediction stays resumable).
         download_timeout_s: limit for fetching the output.
         client: a ready replicate.Client (tests); built lazily from settings when None.
         """
         self.settings = settings
         self.model = settings.replicate_model
-        env_interval = os.environ.get("REPLICATE_POLL_INTERVAL")
-        self.poll_interval_s = poll_interval_s or (float(env_interval) if env_interval else 2.0)
+        self.poll_interval_s = poll_interval_s or settings.replicate_poll_interval_s
         self.max_poll_failures = max_poll_failures
         self.download_timeout_s = download_timeout_s
         self._client = client
@@ -94,23 +92,19 @@ class ReplicateVideoGenerator:
         if self._client is None:
             from replicate.client import Client
 
-            token = self.settings.replicate_api_token or os.environ.get("REPLICATE_API_TOKEN")
+            token = self.settings.replicate_api_token
             if not token:
                 raise ConfigError("REPLICATE_API_TOKEN is not set; the replicate video generator needs it")
             self._client = Client(
                 api_token=token,
-                base_url=self.settings.replicate_base_url or os.environ.get("REPLICATE_BASE_URL") or None,
+                base_url=self.settings.replicate_base_url,
                 timeout=httpx.Timeout(30.0, connect=10.0),
             )
         return self._client
 
     @property
     def base_url(self) -> str:
-        return (
-            self.settings.replicate_base_url
-            or os.environ.get("REPLICATE_BASE_URL")
-            or "https://api.replicate.com"
-        )
+        return self.settings.replicate_base_url or "https://api.replicate.com"
 
     # Cost and inputs ---------------------------------------------------------
     def seconds(self, duration: float) -> int:
@@ -321,12 +315,12 @@ class ReplicateVideoGenerator:
         from replicate.exceptions import ReplicateError
 
         try:
-            token = self.settings.replicate_api_token or os.environ.get("REPLICATE_API_TOKEN")
+            token = self.settings.replicate_api_token
             if not token:
                 raise ConfigError("REPLICATE_API_TOKEN is not set")
             quick = Client(
                 api_token=token,
-                base_url=self.settings.replicate_base_url or os.environ.get("REPLICATE_BASE_URL") or None,
+                base_url=self.settings.replicate_base_url,
                 timeout=httpx.Timeout(5.0, connect=3.0),
             )
             account = quick.accounts.current()

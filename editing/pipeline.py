@@ -228,8 +228,11 @@ class SceneEditPipeline:
 
         Raises:
             InputError: the instruction has no visual change the editor can make (nothing recorded).
+            StorageError: the store is unusable before anything was spent (nothing recorded).
             AtelierError: any later failure (recorded on the edit row and the campaign).
         """
+        # A missing bucket or bad credentials must surface before any paid step, not after.
+        self.ctx.storage.check()
         snap, run = self._begin()
         self.ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:

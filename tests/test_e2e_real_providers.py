@@ -16,7 +16,7 @@ from editing import campaigns, media
 from editing.context import Atelier
 from editing.db.models import EditHistory
 from editing.errors import ProviderError, StorageError
-from editing.pipeline import edit_scene
+from editing.pipeline import ProgressEvent, edit_scene
 from editing.providers.openai_editor import OpenAIPromptEditor
 from editing.providers.replicate_generator import ReplicateVideoGenerator
 from editing.storage.s3 import S3Storage
@@ -179,15 +179,34 @@ def test_a_failed_prediction_leaves_the_campaign_as_it_was(world: dict[str, Any]
     assert len(replicate.creates) == 1  # a failed prediction is not silently retried
 
 
+def test_storage_refusing_before_the_edit_costs_nothing(world: dict[str, Any]) -> None:
+    ctx: Atelier = world["ctx"]
+    s3: MotoS3Server = world["s3"]
+    before = campaigns.campaign_overview(ctx, world["cid"])
+    s3.require_auth()  # the bucket rejects our (unknown) access key from the start
+    try:
+        with pytest.raises(StorageError, match="credentials"):
+            edit_scene(ctx, world["cid"], 1, "make it brighter")
+    finally:
+        s3.require_auth(False)
+    assert campaigns.campaign_overview(ctx, world["cid"]) == before
+    assert _history(ctx) == []
+    assert world["openai"].chat_requests == [] and world["replicate"].creates == []
+
+
 def test_storage_refusing_mid_edit_leaves_the_campaign_whole(world: dict[str, Any]) -> None:
     ctx: Atelier = world["ctx"]
     s3: MotoS3Server = world["s3"]
     before = campaigns.campaign_overview(ctx, world["cid"])
     keys_before = s3.keys(BUCKET)
-    s3.require_auth()  # from now on the bucket rejects our (unknown) access key
+
+    def revoke_after_generation(ev: ProgressEvent) -> None:
+        if ev.step == "generate_scene" and ev.state == "done":
+            s3.require_auth()  # credentials revoked while the paid scene was being made
+
     try:
         with pytest.raises(StorageError, match="credentials"):
-            edit_scene(ctx, world["cid"], 1, "make it brighter")
+            edit_scene(ctx, world["cid"], 1, "make it brighter", on_progress=revoke_after_generation)
     finally:
         s3.require_auth(False)
 

@@ -89,7 +89,7 @@ def test_the_tonic_is_among_the_strongest_pitch_classes() -> None:
         mono = synthesize_bed(style, 12.0).mean(axis=1)
         spectrum = np.abs(np.fft.rfft(mono))
         freqs = np.fft.rfftfreq(len(mono), 1 / SAMPLE_RATE)
-        band = (freqs > 60) & (freqs < 2000)
+        band = (freqs > 40) & (freqs < 2000)
         midi = np.round(69 + 12 * np.log2(freqs[band] / 440)).astype(int)
         chroma = np.bincount(midi % 12, weights=spectrum[band] ** 2, minlength=12)
         top = set(np.argsort(chroma)[-3:])

@@ -23,6 +23,7 @@ from editing.look import parse_description
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 48_000
+TONAL_RATE = 12_000
 MAX_SECONDS = 600.0
 
 
@@ -50,7 +51,7 @@ _MOOD_MUSIC: dict[str, tuple[float, int, bool, float, float]] = {
 _DEFAULT_MUSIC = (92, 60, False, 0.55, 0.35)  # C major
 
 _MAJOR_PROGRESSION = ((0, 4, 7, 11), (9, 12, 16, 19), (5, 9, 12, 16), (7, 11, 14, 17))  # Imaj7 vi IV V
-_MINOR_PROGRESSION = ((0, 3, 7, 10), (8, 12, 15, 19), (3, 7, 10, 14), (7, 10, 14, 17))  # i VI III v
+_MINOR_PROGRESSION = ((0, 3, 7, 10), (8, 12, 15, 19), (5, 8, 12, 15), (7, 10, 14, 17))  # i VI iv v
 
 
 def music_style(style_spec: dict[str, Any] | None) -> MusicStyle:
@@ -88,8 +89,9 @@ def _pad_voice(freq: float, length: int, sr: int, bright: float, rng: np.random.
         f = freq * 2 ** (detune / 12)
         ph = rng.uniform(0, 2 * np.pi)
         out += np.sin(2 * np.pi * f * t + ph)
-        out += 0.25 * bright * np.sin(2 * np.pi * 2 * f * t + ph * 1.3)
-        out += 0.08 * bright * np.sin(2 * np.pi * 3 * f * t + ph * 0.7)
+        for k, level in ((2, 0.25), (3, 0.08)):
+            if k * f < 0.45 * sr:  # no harmonic above Nyquist (it would fold back as noise)
+                out += level * bright * np.sin(2 * np.pi * k * f * t + ph * (1 + 0.3 * k))
     attack = min(length // 3, int(sr * 0.9))
     release = min(length // 3, int(sr * 1.2))
     env = np.ones(length)
@@ -102,8 +104,11 @@ def _pluck(freq: float, length: int, sr: int, bright: float) -> np.ndarray:
     """A soft plucked/bell note with an exponential decay."""
     t = np.arange(length, dtype=np.float64) / sr
     env = np.exp(-t * 4.0) * (1 - np.exp(-t * 400.0))
-    tone = np.sin(2 * np.pi * freq * t) + 0.3 * bright * np.sin(2 * np.pi * 2 * freq * t) * np.exp(-t * 6)
-    tone += 0.12 * bright * np.sin(2 * np.pi * 3.01 * freq * t) * np.exp(-t * 9)
+    tone = np.sin(2 * np.pi * freq * t)
+    if 2 * freq < 0.45 * sr:
+        tone += 0.3 * bright * np.sin(2 * np.pi * 2 * freq * t) * np.exp(-t * 6)
+    if 3.01 * freq < 0.45 * sr:
+        tone += 0.12 * bright * np.sin(2 * np.pi * 3.01 * freq * t) * np.exp(-t * 9)
     return tone * env
 
 
@@ -124,59 +129,87 @@ def _reverb(x: np.ndarray, sr: int, seconds: float, rng: np.random.Generator) ->
     return np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(ir, n), n)
 
 
+def _upsample(x: np.ndarray, n: int) -> np.ndarray:
+    """Band-limited resampling of one period to ``n`` samples (spectral zero-padding keeps the loop)."""
+    return np.fft.irfft(np.fft.rfft(x), n) * (n / x.shape[0])
+
+
 def synthesize_bed(style: MusicStyle, duration: float, sr: int = SAMPLE_RATE, seed: int = 0) -> np.ndarray:
-    """Render a stereo float array (n×2, -1..1) exactly ``duration`` seconds long, loopable."""
+    """Render a stereo float array (n×2, -1..1) exactly ``duration`` seconds long, loopable.
+
+    The tonal parts (pad, arpeggio, bass, reverb) have nothing above 6 kHz, so they are
+    rendered at 12 kHz and resampled; only the shaker needs the full rate.
+    """
     n = max(1, round(duration * sr))
+    tsr = TONAL_RATE
+    nt = max(1, round(n * tsr / sr))
     rng = np.random.default_rng(seed + int(style.bpm * 100) + style.root)
     # Fit a whole number of bars into the ad so the progression loops too.
     beats_per_bar = 4
     bars = max(1, round(duration * style.bpm / 60 / beats_per_bar))
-    beat = n / (bars * beats_per_bar)  # samples per beat (tempo nudged to fit)
+    beat = nt / (bars * beats_per_bar)  # tonal samples per beat (tempo nudged to fit)
     prog = _MINOR_PROGRESSION if style.minor else _MAJOR_PROGRESSION
     chord_bars = 2 if bars >= 4 else 1
 
-    left = np.zeros(n)
-    right = np.zeros(n)
-    bass = np.zeros(n)
+    left = np.zeros(nt)
+    right = np.zeros(nt)
+    bass = np.zeros(nt)
+    hats = np.zeros(n)
+    pattern = (0, 1, 2, 3, 2, 1, 2, 3)
     for bar in range(bars):
         chord = prog[(bar // chord_bars) % len(prog)]
         start = round(bar * beats_per_bar * beat)
         if bar % chord_bars == 0:
             length = round(beats_per_bar * beat * chord_bars * 1.15)
             for k, iv in enumerate(chord):
-                voice = _pad_voice(_hz(style.root - 12 + iv), length, sr, style.brightness, rng) * 0.16
+                voice = _pad_voice(_hz(style.root - 12 + iv), length, tsr, style.brightness, rng) * 0.16
                 pan = 0.5 + (k - 1.5) * 0.18
                 _add_wrapped(left, start, voice * (1 - pan))
                 _add_wrapped(right, start, voice * pan)
             bass_len = round(beats_per_bar * beat * chord_bars)
-            b = _pad_voice(_hz(style.root - 24 + chord[0]), bass_len, sr, 0.2, rng) * 0.3
-            _add_wrapped(bass, start, b)
-        # arpeggio: eighth notes through the chord, up and back
-        steps = beats_per_bar * 2
-        pattern = [0, 1, 2, 3, 2, 1, 2, 3]
-        for s in range(steps):
-            if style.brightness < 0.5 and s % 2:
+            _add_wrapped(
+                bass, start, _pad_voice(_hz(style.root - 24 + chord[0]), bass_len, tsr, 0.2, rng) * 0.3
+            )
+        # arpeggio: eighth notes through the chord, up and back (quarter notes when calm)
+        for step in range(beats_per_bar * 2):
+            if style.brightness < 0.5 and step % 2:
                 continue
-            iv = chord[pattern[s % len(pattern)]]
-            octave = 12 if (bar + s) % 3 else 24
-            note = _pluck(_hz(style.root + iv + octave - 12), int(sr * 1.4), sr, style.brightness)
-            gain = 0.07 * (0.6 + 0.4 * style.brightness) * (1.0 if s % 2 == 0 else 0.7)
-            pan = 0.3 if s % 2 else 0.7
-            at = start + round(s * beat / 2)
+            octave = 12 if (bar + step) % 3 else 24
+            note = _pluck(
+                _hz(style.root + chord[pattern[step]] + octave - 12), int(tsr * 1.4), tsr, style.brightness
+            )
+            gain = 0.07 * (0.6 + 0.4 * style.brightness) * (1.0 if step % 2 == 0 else 0.7)
+            pan = 0.3 if step % 2 else 0.7
+            at = start + round(step * beat / 2)
             _add_wrapped(left, at, note * gain * (1 - pan))
             _add_wrapped(right, at, note * gain * pan)
         if style.pulse > 0:
             for q in range(beats_per_bar):
                 at = start + round(q * beat)
                 if q % 2 == 0 or style.pulse > 0.6:
-                    _add_wrapped(bass, at, _kick(int(sr * 0.35), sr) * 0.22 * style.pulse)
-                hat = rng.standard_normal(int(sr * 0.05)) * np.exp(-np.arange(int(sr * 0.05)) / (sr * 0.008))
-                _add_wrapped(left, at + int(beat / 2), hat * 0.02 * style.pulse)
-                _add_wrapped(right, at + int(beat / 2), hat * 0.02 * style.pulse)
+                    _add_wrapped(bass, at, _kick(int(tsr * 0.35), tsr) * 0.22 * style.pulse)
+                hat_len = int(sr * 0.05)
+                hat = rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (sr * 0.008))
+                _add_wrapped(hats, round((at + beat / 2) * sr / tsr), hat * 0.02 * style.pulse)
 
-    wet_l = _reverb(left, sr, 2.4, rng)
-    wet_r = _reverb(right, sr, 2.4, rng)
-    out = np.stack([left * 0.7 + wet_l * 0.9 + bass, right * 0.7 + wet_r * 0.9 + bass], axis=1)
+    # a soft tonic pedal under everything: the key stays home whatever the chord
+    t = np.arange(nt) / tsr
+    cycles = max(1, round(_hz(style.root - 12) * nt / tsr))  # whole cycles per loop: seamless
+    pedal = np.sin(2 * np.pi * cycles * t / (nt / tsr)) * (
+        0.85 + 0.15 * np.sin(2 * np.pi * t * bars / (nt / tsr))
+    )
+    left += pedal * 0.12
+    right += pedal * 0.12
+
+    wet_l = _reverb(left, tsr, 2.4, rng)
+    wet_r = _reverb(right, tsr, 2.4, rng)
+    out = np.stack(
+        [
+            _upsample(left * 0.7 + wet_l * 0.9 + bass, n) + hats,
+            _upsample(right * 0.7 + wet_r * 0.9 + bass, n) + hats,
+        ],
+        axis=1,
+    )
     out -= out.mean(axis=0)
     peak = float(np.max(np.abs(out))) or 1.0
     out = np.tanh(out / peak * 1.2) / math.tanh(1.2) * 0.8  # gentle limiter, -2 dBFS peak

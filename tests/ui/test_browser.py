@@ -1,0 +1,113 @@
+"""The real app in a real browser: `streamlit run app.py`, driven by Playwright in Debian's Chromium.
+
+Checks what AppTest cannot: the page renders, the final video actually plays in
+Chromium (H.264 + faststart), and an edit through the dialog updates the page.
+Needs /usr/bin/chromium (`apt-get install chromium`); .ci/run installs it and sets
+ATELIER_REQUIRE_BROWSER=1 so that a missing browser fails CI instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from editing.config import ENV_FIELDS
+from tests.conftest import FAST_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PLAY = """async () => {
+  const v = document.querySelector('video');
+  v.muted = true;
+  await v.play();
+  await new Promise(r => setTimeout(r, 1200));
+  return {t: v.currentTime, w: v.videoWidth, h: v.videoHeight, err: v.error && v.error.code};
+}"""
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("ATELIER_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("ATELIER_REQUIRE_BROWSER=1 but Chromium is missing (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, database_url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_FIELDS and not k.startswith("AWS_")}
+    env.update(FAST_ENV, ATELIER_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url)
+    log = (tmp_path / "streamlit.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(app_url)
+            # the first start builds the demo campaign
+            page.wait_for_selector("h1:has-text('Nuit Dorée')", timeout=180_000)
+            playback = page.evaluate(PLAY)
+            assert playback["err"] is None and playback["t"] > 0.3, playback
+            assert (playback["w"], playback["h"]) == (360, 640)
+
+            page.get_by_role("button", name="Edit").nth(2).click()
+            page.get_by_label("What should change?").fill("warmer, with gold dust")
+            page.get_by_role("button", name="Edit scene").click()
+            page.wait_for_selector("text=Scene 2 edited", timeout=120_000)
+            page.wait_for_selector("text=Edited 1×", timeout=30_000)
+            page.screenshot(path=str(tmp_path / "after-edit.png"), full_page=True)
+
+            page.get_by_role("button", name="Edit").nth(0).click()
+            page.get_by_label("What should change?").fill("asdf qwerty")
+            page.get_by_role("button", name="Edit scene").click()
+            page.wait_for_selector("[data-testid='stAlertContentError']", timeout=60_000)
+        finally:
+            browser.close()

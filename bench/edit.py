@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from editing import campaigns, media  # noqa: E402
-from editing.config import load_settings  # noqa: E402
-from editing.context import Atelier  # noqa: E402
-from editing.db.engine import stop_embedded_postgres  # noqa: E402
-from editing.pipeline import ProgressEvent, edit_scene  # noqa: E402
+from editing import campaigns, media
+from editing.config import load_settings
+from editing.context import Atelier
+from editing.db.engine import stop_embedded_postgres
+from editing.pipeline import ProgressEvent, edit_scene
 
 INSTRUCTIONS = ["make it brighter", "warmer, with rose petals", "slow motion and a close-up"]
 

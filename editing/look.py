@@ -333,7 +333,23 @@ RULES: tuple[Rule, ...] = (
     ),
     _r("medium shot|mid shot|normal framing", effects=(SetTo("zoom", 0.0),)),
     _r("zoom", effects=(Step("zoom", 1),), noun=True),
-    # ---- camera moves
+    # ---- camera moves ("slowly pushes in" is about the camera, not slow motion)
+    _r(
+        "slow(?:ly)? (?:orbit(?:s|ing)?|circl(?:e|es|ing))(?: around)?",
+        effects=(SetTo("camera", "orbit"), Step("camera_speed", -0.5)),
+    ),
+    _r(
+        "slow(?:ly)? (?:push(?:es|ing)? in|dolly(?:ing)?(?: in)?|creep(?:s|ing)? in|track(?:s|ing)? in)",
+        effects=(SetTo("camera", "dolly in"), Step("camera_speed", -0.5)),
+    ),
+    _r(
+        "slow(?:ly)? pan(?:s|ning)? (?:to the )?left",
+        effects=(SetTo("camera", "pan left"), Step("camera_speed", -0.5)),
+    ),
+    _r(
+        "slow(?:ly)? pan(?:s|ning)?(?: (?:to the )?right)?",
+        effects=(SetTo("camera", "pan right"), Step("camera_speed", -0.5)),
+    ),
     _r(
         "orbit(?:s|ing|al)?(?: around)?|circl(?:e|es|ing) (?:around )?the (?:bottle|product)|arc shot|arcs?",
         "rotate around|rotating around|revolv(?:e|ing) around|turntable|360",

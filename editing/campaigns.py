@@ -364,6 +364,7 @@ def create_demo_campaign(
 
 def ensure_demo_campaign(ctx: Atelier) -> uuid.UUID | None:
     """On first start, create the demo campaign (once, even with several processes starting)."""
+    ctx.storage.check()  # a broken store should fail fast, before five scenes are rendered
     with ctx.db.Session() as session:
         session.execute(text("SELECT pg_advisory_lock(4154454)"))
         try:

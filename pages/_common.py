@@ -27,12 +27,17 @@ def _secrets() -> dict[str, Any]:
         return {}
 
 
-@st.cache_resource(show_spinner="Starting Atelier: database, storage and the demo campaign…")
+@st.cache_resource(show_spinner="Starting Atelier: database and migrations…")
 def get_ctx() -> Atelier:
-    """One Atelier per server process; creates the demo campaign on first start."""
-    ctx = Atelier.open(load_settings(extra=_secrets()))
-    campaigns.ensure_demo_campaign(ctx)
-    return ctx
+    """One Atelier per server process."""
+    return Atelier.open(load_settings(extra=_secrets()))
+
+
+@st.cache_resource(show_spinner="First start: building the demo campaign with the offline providers…")
+def ensure_demo() -> bool:
+    """Create the demo campaign once per process (a failure is not cached: it is retried)."""
+    campaigns.ensure_demo_campaign(get_ctx())
+    return True
 
 
 def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
@@ -51,6 +56,10 @@ def sidebar() -> None:
     except AtelierError as exc:
         st.error(f"Atelier could not start: {exc}")
         st.stop()
+    try:
+        ensure_demo()
+    except AtelierError as exc:  # e.g. S3 unreachable: say so, keep the Settings page usable
+        st.error(f"The demo campaign could not be created: {exc}", icon=":material/error:")
     with st.sidebar:
         st.markdown("### ✦ Atelier")
         st.caption(f"Signed in as **{ctx.settings.user}**")

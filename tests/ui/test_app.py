@@ -27,9 +27,10 @@ def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv(k, v)
     monkeypatch.chdir(ROOT)
     yield env
-    from pages._common import get_ctx
+    from pages._common import ensure_demo, get_ctx
 
     get_ctx.clear()
+    ensure_demo.clear()
 
 
 def _app() -> AppTest:
@@ -87,3 +88,20 @@ def test_dialog_shows_error_and_changes_nothing(app_env: dict[str, str]) -> None
         assert campaigns.get_history(ctx, cid) == []
     finally:
         ctx.close()
+
+
+def test_unreachable_storage_is_reported_and_settings_still_work(
+    app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S3_BUCKET_NAME", "atelier-missing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    at = _app().run()
+    assert not at.exception, at.exception
+    assert any("demo campaign could not be created" in e.value for e in at.error)
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception, at.exception
+    failing = [e.value for e in at.error if "storage" in e.value]
+    assert failing and "atelier-missing" in failing[0]
+    assert any("database" in s.value for s in at.success)

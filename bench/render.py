@@ -10,7 +10,8 @@ before the edit), then replaces the middle scene and re-renders, timing:
   scene (here written by our own encoder, as the offline generator does, so the
   verified copy path) + ``render_final`` of all scenes with the music bed;
 - ``floor_s``: the least work that gives the same output: copying the new scene
-  into place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed;
+  into place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed (with
+  the same demuxer options and index reservation Atelier uses);
 - ``moviepy_s``: moviepy's concatenate_videoclips + write_videofile of the same
   scenes and bed (the usual approach: decode and re-encode everything);
 - ``foreign_*``: the same edit when the new scene is a model's mp4 (re-encoded);
@@ -125,8 +126,8 @@ def floor_listing(scenes: list[Path], work: Path) -> Path:
 def floor_render(scenes: list[Path], audio_m4a: Path, dst: Path, work: Path) -> None:
     """The bare concat: one ffmpeg, concat demuxer stream copy + the AAC bed, +faststart."""
     listing = floor_listing(scenes, work)
-    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio_m4a),
-           "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart", str(dst))  # fmt: skip
+    ffmpeg("-f", "concat", "-auto_convert", "0", "-safe", "0", "-i", str(listing), "-i", str(audio_m4a),
+           "-map", "0:v", "-map", "1:a", "-c", "copy", "-moov_size", "200000", str(dst))  # fmt: skip
 
 
 def floor_render_with_audio_encode(
@@ -134,8 +135,8 @@ def floor_render_with_audio_encode(
 ) -> None:
     listing = floor_listing(scenes, work)
     fade = media.AUDIO_RATE
-    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-stream_loop", "-1", "-i", str(bed),
-           "-map", "0:v", "-map", "1:a", "-c:v", "copy",
+    ffmpeg("-f", "concat", "-auto_convert", "0", "-safe", "0", "-i", str(listing),
+           "-stream_loop", "-1", "-i", str(bed), "-map", "0:v", "-map", "1:a", "-c:v", "copy",
            "-af", f"aresample=48000,atrim=end_sample={samples},afade=t=out:ss={samples - fade}:ns={fade}",
            "-c:a", "aac", "-b:a", media.AUDIO_BITRATE, "-ac", "2",
            "-movflags", "+faststart", str(dst))  # fmt: skip

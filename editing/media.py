@@ -44,7 +44,7 @@ AUDIO_BITRATE = "160k"
 FADE_OUT_S = 1.0
 #: Encoded audio beds kept in the cache directory (a few hundred kB each).
 AUDIO_CACHE_ENTRIES = 64
-#: ffmpeg's mp4 track timescale per frame: fps * 512 ticks per second, as x264/ffmpeg default to.
+#: Scenes' mp4 timescale is fps * 512 ticks per second (what ffmpeg picks by default at 24 fps).
 TICKS_PER_FRAME = 512
 
 
@@ -719,10 +719,11 @@ def normalize_scene(src: Path, dst: Path, fmt: VideoFormat, duration: float | No
         else:
             info = _check_video(src)
             _encode_canonical(src, tmp, info, fmt, frames)
-            left = canonical_mismatch(tmp, fmt, frames=frames)
-            if left is not None:  # our own encode must satisfy our own check
+            out = read_mp4_video(tmp)
+            left = _mismatch(out, fmt, frames)
+            if left is not None or out is None:  # our own encode must pass our own check
                 raise RenderError(f"normalizing {src.name} gave a non-canonical file: {left}")
-            result = probe(tmp)
+            result = _canonical_probe(fmt, out.frames)
             how = f"re-encoded ({why})"
         os.replace(tmp, dst)
     finally:
@@ -917,17 +918,46 @@ def render_final(
     paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir)
     listing = workdir / "concat.txt"
     listing.write_text(_concat_listing(paths))
-    cmd = [ffmpeg_exe(), "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing)]
+    # auto_convert 0: the scenes share one avcC, so packets need no Annex B round trip.
+    cmd = [
+        ffmpeg_exe(),
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "concat",
+        "-auto_convert",
+        "0",
+        "-safe",
+        "0",
+        "-i",
+        str(listing),
+    ]
+    audio_packets = 0
     if audio_path is not None:
         samples = frames * AUDIO_RATE // fmt.fps
         track = audio_track(Path(audio_path), samples, cache_dir, fade_out=fade_out)
         cmd += ["-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
+        audio_packets = samples // 1024 + 2
     else:
         cmd += ["-map", "0:v:0"]
+    cmd += ["-c", "copy", "-map_metadata", "-1"]
+    # Reserve room for the index at the front instead of +faststart's second pass over the
+    # whole file; generous per-sample bounds, and +faststart if it ever does not fit.
+    reserve = 36 * frames + 24 * audio_packets + 8192
     tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
-    cmd += ["-c", "copy", "-map_metadata", "-1", "-movflags", "+faststart", str(tmp)]
     try:
-        _run(cmd, "rendering the final video", ignore=_CONCAT_NOISE)
+        try:
+            _run(
+                [*cmd, "-moov_size", str(reserve), str(tmp)],
+                "rendering the final video",
+                ignore=_CONCAT_NOISE,
+            )
+        except RenderError as exc:
+            log.warning("reserved index space did not fit (%s); rendering with +faststart", exc)
+            _run(
+                [*cmd, "-movflags", "+faststart", str(tmp)], "rendering the final video", ignore=_CONCAT_NOISE
+            )
         _check_final(tmp, frames, with_audio=audio_path is not None)
         os.replace(tmp, dst)
     finally:

@@ -442,7 +442,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "city(?: at night| lights| skyline)?|night city|urban|rooftop|skyline|downtown|metropolis",
-        "street at night|new york|paris at night|tokyo",
+        "street at night|new york|manhattan|paris|london|tokyo|milan|dubai",
         effects=(SetTo("setting", "city at night"),),
     ),
     _r("marble(?: studio| table| pedestal| plinth| surface)?", effects=(SetTo("setting", "marble studio"),)),

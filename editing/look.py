@@ -213,7 +213,7 @@ RULES: tuple[Rule, ...] = (
     ),
     _r("overexposed|blown out", effects=(Step(B, 2),)),
     _r(
-        "darker|darken(?:ed)?|dark|dimmer|dim|dimly lit|less light|gloomier|gloomy|shadowy|underexposed",
+        "darker|darken(?:ed)?|dark(?:ness)?|dimmer|dim|dimly lit|less light|gloomier|gloomy|shadowy|underexposed",
         "murkier|murky",
         effects=(Step(B, -1),),
     ),
@@ -339,7 +339,8 @@ RULES: tuple[Rule, ...] = (
         effects=(SetTo("camera", "orbit"), Step("camera_speed", -0.5)),
     ),
     _r(
-        "slow(?:ly)? (?:push(?:es|ing)? in|dolly(?:ing)?(?: in)?|creep(?:s|ing)? in|track(?:s|ing)? in)",
+        r"slow(?:ly)? (?:\w+ )?(?:push(?:es|ing)? in|dolly(?:ing)?(?: in)?|creep(?:s|ing)? in)",
+        r"slow(?:ly)? (?:\w+ )?track(?:s|ing)? in",
         effects=(SetTo("camera", "dolly in"), Step("camera_speed", -0.5)),
     ),
     _r(
@@ -561,7 +562,11 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = text.lower().replace("\u2019", "'").replace("'", " ")
     text = re.sub(r"colour", "color", text)
-    text = re.sub(r"centre", "center", text)
+    text = re.sub(
+        r"\bcentr(e|ed|es|ing)\b",
+        lambda m: {"e": "center", "es": "centers"}.get(m.group(1), "center" + m.group(1)),
+        text,
+    )
     text = re.sub(r"([.!?;:])(\s|$)", r" . \2", text)
     text = re.sub(r"[-_/]", " ", text)
     text = re.sub(r"[^a-z0-9&.,+ ]", " ", text)
@@ -663,6 +668,18 @@ def find_matches(text: str, *, ignore: Iterable[str] = ()) -> list[Match]:
 _CLEAR_CATEGORY = {"lighting": "natural", "camera": "static", "setting": "studio"}
 
 
+_DISTINCT_PALETTES = re.compile(
+    r"^(?:rose ?gold|rosegold|emerald|pastels?|monochrom(?:e|atic)|black (?:and|&) gold|champagne|sapphire"
+    r"|amethyst|burgundy)$"
+)
+_PALETTE_SUFFIX = re.compile(r" (?:palette|tones?|colou?rs?|colou?r scheme|hues?|theme|accents?|look)$")
+
+
+def _explicit_palette(text: str) -> bool:
+    """Whether a description names the scene's palette ("emerald tones") rather than a thing's colour."""
+    return bool(_DISTINCT_PALETTES.match(text) or _PALETTE_SUFFIX.search(text))
+
+
 def parse_description(text: str, *, ignore: Iterable[str] = ()) -> Look:
     """Read a free-text description ("a dark, smoky marble studio") into absolute attributes."""
     values: dict[str, Any] = {}
@@ -675,6 +692,8 @@ def parse_description(text: str, *, ignore: Iterable[str] = ()) -> Look:
             if isinstance(effect, Step):
                 sums[effect.field] = sums.get(effect.field, 0.0) + effect.amount * m.sign * m.scale
             elif isinstance(effect, SetTo):
+                if effect.field == "palette" and not _explicit_palette(m.text):
+                    continue  # "a gold cap", "white marble": an object's colour, not the scene's palette
                 values.setdefault(effect.field, effect.value)
             elif isinstance(effect, Elem):
                 gone = m.remove or m.negated
@@ -915,15 +934,28 @@ def parse_block(block: str) -> Look:
     return Look(**values, elements=elements)
 
 
+#: What each style spec field may set: "golden key light" sets the light, not the palette
+#: (the campaign's colours are in ``color_palette``).
+STYLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "mood_atmosphere": ("mood", "brightness", "warmth", "saturation", "contrast", "setting", "elements"),
+    "lighting_direction": ("lighting", "brightness", "contrast", "warmth"),
+    "camera_style": ("camera", "camera_speed", "zoom"),
+}
+
+
 def parse_style(style_spec: Mapping[str, Any] | None) -> Look:
-    """The campaign baseline: the style spec's lighting, camera, mood and colours read as text."""
+    """The campaign baseline: the style spec's mood, lighting and camera read as text."""
     if not style_spec:
         return Look()
     look = Look()
-    for key in ("mood_atmosphere", "lighting_direction", "camera_style"):
+    for key, allowed in STYLE_FIELDS.items():
         text = style_spec.get(key)
-        if isinstance(text, str) and text.strip():
-            look = look.merged(parse_description(text))
+        if not (isinstance(text, str) and text.strip()):
+            continue
+        said = parse_description(text)
+        keep = {name: getattr(said, name) for name in allowed if name != "elements"}
+        elements = dict(said.elements) if "elements" in allowed else {}
+        look = look.merged(Look(**keep, elements=elements))
     return look
 
 

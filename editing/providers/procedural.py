@@ -9,6 +9,7 @@ a few milliseconds; frames stream into ffmpeg and are never all held in memory.
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import logging
 import math
@@ -449,8 +450,8 @@ def render_background(
             phase = x * 8.0 + y * 4.0 + n1 * 5.0 + n2 * 2.0
             veins = np.exp(-((np.sin(phase) / 0.06) ** 2)) * (0.3 + 0.7 * n3)
             fine = np.exp(-((np.sin(phase * 2.3 + n3 * 5) / 0.03) ** 2)) * 0.35 * n4
-            img = img * 0.75 + np.array(light, dtype=np.float32) * 0.3 * (0.93 + 0.14 * n4)[..., None]
-            img *= (1.0 - 0.16 * (veins + fine))[..., None]
+            img = img * 0.85 + np.array(light, dtype=np.float32) * 0.15 * (0.9 + 0.2 * n4)[..., None]
+            img *= (1.0 - 0.22 * (veins + fine))[..., None]
         # a soft edge where the surface meets the backdrop
         edge = np.exp(-(((y - horizon) / 0.006) ** 2))
         img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
@@ -477,14 +478,13 @@ def render_background(
 
 
 def _liquid_colour(accent: RGB) -> RGB:
-    """A rich perfume colour from the palette's accent (a pale accent turns amber)."""
-    lum = _lum(accent)
-    sat = _sat(accent)
-    if sat < 0.25:
-        accent = _mix(accent, _hex("#d08a2c"), 0.6)
-    mean = sum(accent) / 3
-    boosted = tuple(min(1.0, max(0.0, mean + (c - mean) * 1.5)) for c in accent)
-    r, g, b = (c * (0.8 if lum > 0.6 else 1.0) for c in boosted)
+    """A rich perfume colour from the palette's accent: its hue, deepened; yellows turn amber."""
+    h, sat, _v = colorsys.rgb_to_hsv(*accent)
+    if sat < 0.2:  # a neutral palette: classic amber juice
+        h, sat = 0.09, 0.8
+    if 0.1 < h < 0.2:  # lemon and gold read as cheap; amber reads as perfume
+        h = 0.09 + (h - 0.1) * 0.3
+    r, g, b = colorsys.hsv_to_rgb(h, min(0.88, max(0.6, sat * 1.1)), 0.78)
     return (r, g, b)
 
 
@@ -690,7 +690,7 @@ def _element_system(kind: str, density: float, plan: Plan, w: int, rng: np.rando
         p.alpha = rng.uniform(0.5, 0.75, n)
         p.sway, p.parallax, p.levels = 0.025, 1.2, 24
     elif kind == "silk":
-        p.colour = grade.colour(_liquid_colour(pal.accent))
+        p.colour = grade.colour(_mix(_liquid_colour(pal.accent), pal.light, 0.45))
         p.layer = "front"
         p.pos[:, 0] = 0.5
         p.pos[:, 1] = np.array([0.9, 0.16])[:n] if n <= 2 else 0.1 + pos[:, 1] * 0.8

@@ -269,3 +269,16 @@ def test_matching_details() -> None:
     assert smoke.remove
     (gold,) = find_matches("gold dust")
     assert gold.text == "gold dust"  # the element, not the palette
+
+
+def test_object_colours_and_style_words_do_not_become_the_palette() -> None:
+    assert resolve(parse_prompt(f"The {PERFUME} bottle with a gold cap on white marble.")).palette is None
+    assert resolve(parse_prompt(f"The {PERFUME} bottle, emerald tones.")).palette == "emerald"
+    golden_key = {"lighting_direction": "soft golden key light from the left", "color_palette": ["plum"]}
+    assert resolve(parse_prompt("A bottle.", style_spec=golden_key)).palette is None
+
+
+def test_british_and_american_spelling() -> None:
+    for text in ("bottle centred", "centre the bottle", "center it", "centered"):
+        assert resolve(parse_prompt(text)).centred is True, text
+    assert apply_instruction(look_of(BASE), "more colourful").look.num("saturation") > 0

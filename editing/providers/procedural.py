@@ -665,7 +665,7 @@ def _element_system(kind: str, density: float, plan: Plan, w: int, rng: np.rando
     if kind == "rose petals":
         p.colour = grade.colour(_mix(_hex("#c0163f"), pal.accent, 0.15))
         p.vel = np.stack([rng.uniform(-0.03, 0.03, n), rng.uniform(0.07, 0.13, n)], 1)
-        p.size = rng.uniform(4.5, 8.5, n) * scale
+        p.size = rng.uniform(7.0, 12.0, n) * scale
         p.alpha = rng.uniform(0.8, 1.0, n)
         p.sway = 0.035
     elif kind == "gold dust":

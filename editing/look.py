@@ -213,8 +213,8 @@ RULES: tuple[Rule, ...] = (
     ),
     _r("overexposed|blown out", effects=(Step(B, 2),)),
     _r(
-        "darker|darken(?:ed)?|dark(?:ness)?|dimmer|dim|dimly lit|less light|gloomier|gloomy|shadowy|underexposed",
-        "murkier|murky",
+        "darker|darken(?:ed)?|dark(?:ness)?|dimmer|dim|dimly lit|less light|gloomier|gloomy|shadowy",
+        "underexposed|murkier|murky",
         effects=(Step(B, -1),),
     ),
     _r("brightness|exposure|lights?|lighting levels?", effects=(Step(B, 1),), noun=True),

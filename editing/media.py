@@ -780,53 +780,96 @@ def _file_digest(path: Path) -> str:
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
+@dataclass(frozen=True)
+class _Bed:
+    """The music bed for one video length: where its encoding is (or will be) cached, how to make it."""
+
+    source: Path
+    samples: int
+    fade_out: float  # seconds
+    cached: Path
+
+    @property
+    def ready(self) -> bool:
+        return self.cached.exists()
+
+    def encode_args(self, index: int) -> tuple[list[str], list[str]]:
+        """(input args, output args) that loop/cut, fade and encode the bed as input ``index``."""
+        self._check_source()
+        fade = min(round(self.fade_out * AUDIO_RATE), self.samples // 4)
+        af = f"aresample={AUDIO_RATE},atrim=end_sample={self.samples}"
+        if fade:
+            af += f",afade=t=out:ss={self.samples - fade}:ns={fade}"
+        inputs = ["-stream_loop", "-1", "-i", str(self.source)]
+        outputs = ["-map", f"{index}:a:0", "-af", af, "-ac", "2", "-ar", str(AUDIO_RATE),
+                   "-c:a", "aac", "-b:a", AUDIO_BITRATE]  # fmt: skip
+        return inputs, outputs
+
+    def _check_source(self) -> None:
+        # -stream_loop on something without audio would never end: refuse it first.
+        try:
+            info = probe(self.source)
+        except InvalidVideoError as exc:
+            raise RenderError(f"the audio bed {self.source.name} is not readable: {exc}") from exc
+        if not info.has_audio or info.duration <= 0.01:
+            raise RenderError(f"the audio bed {self.source.name} has no audio")
+
+    def keep(self, encoded: Path) -> None:
+        """Store the bed's encoding from ``encoded`` (an m4a, or a final video: its audio is copied)."""
+        tmp = self.cached.with_name(f".{self.cached.stem}.{_unique()}.tmp.m4a")
+        try:
+            _run(
+                [ffmpeg_exe(), "-y", "-v", "error", "-i", str(encoded), "-map", "0:a:0", "-c", "copy",
+                 "-map_metadata", "-1", str(tmp)],
+                "caching the encoded audio bed",
+            )  # fmt: skip
+            os.replace(tmp, self.cached)
+        finally:
+            tmp.unlink(missing_ok=True)
+        _prune(self.cached.parent)
+
+
+def _bed(audio_path: Path, samples: int, cache_dir: Path | None, fade_out: float) -> _Bed:
+    cache_dir = cache_dir or _default_cache_dir()
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = hashlib.sha256(f"{_file_digest(audio_path)}:{AUDIO_RATE}:{AUDIO_BITRATE}:v1".encode()).hexdigest()[
+        :24
+    ]
+    # The name carries what the encoding depends on: bed content, length, fade (ms).
+    cached = cache_dir / f"bed-{key}-{samples}-{round(fade_out * 1000)}.m4a"
+    if cached.exists():
+        with suppress(OSError):
+            os.utime(cached)  # most recently used: pruned last
+    return _Bed(Path(audio_path), samples, fade_out, cached)
+
+
 def audio_track(
     audio_path: Path, samples: int, cache_dir: Path | None = None, *, fade_out: float = FADE_OUT_S
 ) -> Path:
     """The music bed looped or cut to ``samples`` at 48 kHz, faded out, as AAC in an m4a.
 
-    Encoded once per (bed content, length): a re-render whose length did not change
-    reuses it, and a scene whose duration changed re-times it. The cache is
+    Encoded once per (bed content, length, fade): a re-render whose length did not
+    change reuses it, and a scene whose duration changed re-times it. The cache is
     content-addressed, so a stale entry cannot be picked up.
 
     Raises:
         RenderError: the bed is not readable audio, or ffmpeg failed.
     """
-    cache_dir = cache_dir or _default_cache_dir()
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fade = min(round(fade_out * AUDIO_RATE), samples // 4)
-    key = hashlib.sha256(
-        f"{_file_digest(audio_path)}:{samples}:{fade}:{AUDIO_RATE}:{AUDIO_BITRATE}:v1".encode()
-    ).hexdigest()[:32]
-    out = cache_dir / f"bed-{key}.m4a"
-    if out.exists():
-        with suppress(OSError):
-            os.utime(out)
-        return out
-    try:
-        bed = probe(audio_path)
-    except InvalidVideoError as exc:
-        raise RenderError(f"the audio bed {audio_path.name} is not readable: {exc}") from exc
-    if not bed.has_audio or bed.duration <= 0.01:
-        raise RenderError(f"the audio bed {audio_path.name} has no audio")
+    bed = _bed(Path(audio_path), samples, cache_dir, fade_out)
+    if bed.ready:
+        return bed.cached
     started = time.perf_counter()
-    af = f"aresample={AUDIO_RATE},atrim=end_sample={samples}"
-    if fade:
-        af += f",afade=t=out:ss={samples - fade}:ns={fade}"
-    tmp = cache_dir / f".{out.stem}.{_unique()}.tmp.m4a"
+    inputs, outputs = bed.encode_args(0)
+    tmp = bed.cached.with_name(f".{bed.cached.stem}.{_unique()}.tmp.m4a")
     try:
-        _run(
-            [ffmpeg_exe(), "-y", "-v", "error", "-stream_loop", "-1", "-i", str(audio_path),
-             "-map", "0:a:0", "-vn", "-af", af, "-ac", "2", "-ar", str(AUDIO_RATE),
-             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-map_metadata", "-1", str(tmp)],
-            f"encoding the audio bed {audio_path.name}",
-        )  # fmt: skip
-        os.replace(tmp, out)
+        _run([ffmpeg_exe(), "-y", "-v", "error", *inputs, *outputs, "-map_metadata", "-1", str(tmp)],
+             f"encoding the audio bed {Path(audio_path).name}")  # fmt: skip
+        os.replace(tmp, bed.cached)
     finally:
         tmp.unlink(missing_ok=True)
     log.info("encoded %.2fs of audio bed in %.2fs", samples / AUDIO_RATE, time.perf_counter() - started)
-    _prune(cache_dir)
-    return out
+    _prune(bed.cached.parent)
+    return bed.cached
 
 
 def _prune(cache_dir: Path, keep: int = AUDIO_CACHE_ENTRIES) -> None:
@@ -933,15 +976,21 @@ def render_final(
         "-i",
         str(listing),
     ]
+    out_args = ["-map", "0:v:0", "-c:v", "copy"]
+    bed: _Bed | None = None
     audio_packets = 0
     if audio_path is not None:
         samples = frames * AUDIO_RATE // fmt.fps
-        track = audio_track(Path(audio_path), samples, cache_dir, fade_out=fade_out)
-        cmd += ["-i", str(track), "-map", "0:v:0", "-map", "1:a:0"]
         audio_packets = samples // 1024 + 2
-    else:
-        cmd += ["-map", "0:v:0"]
-    cmd += ["-c", "copy", "-map_metadata", "-1"]
+        bed = _bed(Path(audio_path), samples, cache_dir, fade_out)
+        if bed.ready:  # the usual re-render: the bed for this length is already encoded
+            cmd += ["-i", str(bed.cached)]
+            out_args += ["-map", "1:a:0", "-c:a", "copy"]
+        else:  # new length: encode the bed in the same pass, keep it for the next render
+            inputs, outputs = bed.encode_args(1)
+            cmd += inputs
+            out_args += outputs
+    cmd += [*out_args, "-map_metadata", "-1"]
     # Reserve room for the index at the front instead of +faststart's second pass over the
     # whole file; generous per-sample bounds, and +faststart if it ever does not fit.
     reserve = 36 * frames + 24 * audio_packets + 8192
@@ -959,6 +1008,8 @@ def render_final(
                 [*cmd, "-movflags", "+faststart", str(tmp)], "rendering the final video", ignore=_CONCAT_NOISE
             )
         _check_final(tmp, frames, with_audio=audio_path is not None)
+        if bed is not None and not bed.ready:
+            bed.keep(tmp)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ import pytest
 
 from editing.config import Settings
 from editing.look import SETTINGS
-from editing.media import probe, read_frames
+from editing.media import canonical_mismatch, probe, read_frames
 from editing.providers import registry
 from editing.providers.base import SceneRequest, VideoFormat, VideoGenerator
 from editing.providers.procedural import (
@@ -66,12 +66,14 @@ def test_renders_the_canonical_format(tmp_path: Path) -> None:
         on_progress=lambda f, _msg: progress.append(f or 0),
     )
     assert scene.path.parent == tmp_path and scene.path.exists()
-    assert scene.cost == 0.0 and scene.provider == "offline" and scene.already_canonical
+    assert scene.cost == 0.0 and scene.provider == "offline"
     info = probe(scene.path, count_frames=True)
     assert (info.width, info.height) == (720, 1280)
     assert info.codec == "h264" and info.pix_fmt == "yuv420p" and not info.has_audio
     assert info.nb_frames == 48 and math.isclose(info.duration, 2.0, abs_tol=0.05)
     assert progress == sorted(progress) and progress[-1] == 1.0
+    # written in the campaign's canonical format: ingest copies it instead of re-encoding
+    assert canonical_mismatch(scene.path, VideoFormat(), frames=48) is None
 
 
 def test_duration_is_respected(tmp_path: Path) -> None:

@@ -88,7 +88,6 @@ class GeneratedScene:
     cost: float
     provider: str
     prediction_id: str | None = None
-    already_canonical: bool = False  # True when written directly in ``fmt`` by our encoder
 
 
 @runtime_checkable

@@ -1027,7 +1027,7 @@ class ProceduralVideoGenerator:
         key = stable_seed(request.prompt, request.seed, request.duration, request.fmt)
         dst = workdir / f"procedural-{key:016x}.mp4"
         render_scene(request, dst, on_progress=on_progress)
-        return GeneratedScene(path=dst, cost=0.0, provider=self.name, already_canonical=True)
+        return GeneratedScene(path=dst, cost=0.0, provider=self.name)
 
     def estimate_cost(self, duration: float) -> float:
         return 0.0

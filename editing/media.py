@@ -522,8 +522,10 @@ def _reference_avcc(fmt: VideoFormat) -> bytes:
         return _REFERENCES[key]
     cached = _default_cache_dir() / f"ref-{key}.avcc"
     with suppress(OSError):
-        _REFERENCES[key] = cached.read_bytes()
-        return _REFERENCES[key]
+        stored = cached.read_bytes()
+        if len(stored) > 8 and stored[0] == 1:  # an avcC record (configurationVersion 1), not debris
+            _REFERENCES[key] = stored
+            return stored
     with tempfile.TemporaryDirectory(prefix="atelier-ref-") as tmp:
         ref = Path(tmp) / "ref.mp4"
         _run(
@@ -896,9 +898,9 @@ def _plan_scenes(
     boxes = [read_mp4_video(Path(p)) for p in scene_paths]
     if fmt is None:
         formats = Counter(f for b in boxes if b and b.avcc and (f := _scene_format(b)))
+        fmt = formats.most_common(1)[0][0] if formats else VideoFormat()
         if not formats:
-            raise RenderError("none of the scenes is in a canonical format; give the format to render")
-        fmt = formats.most_common(1)[0][0]
+            log.warning("no scene is canonical: rendering in the default format %s", fmt)
     paths: list[Path] = []
     total = 0
     for i, (path, box) in enumerate(zip(scene_paths, boxes, strict=True)):

@@ -520,6 +520,17 @@ def test_a_scene_that_is_not_canonical_is_normalized_for_the_render(tmp_path: Pa
     )
 
 
+def test_only_foreign_scenes_are_rendered_in_the_given_format(tmp_path: Path) -> None:
+    clips = []
+    for i, size in enumerate(("320x568", "640x360")):
+        clips.append(tmp_path / f"clip{i}.mp4")
+        ff("-f", "lavfi", "-i", SRC.format(size=size, rate=30), *X264, str(clips[-1]))
+    info = media.render_final(clips, None, tmp_path / "final.mp4", tmp_path / "work", fmt=FMT)
+    seen = media.probe(tmp_path / "final.mp4", count_frames=True)
+    assert (seen.width, seen.height, seen.nb_frames) == (FMT.width, FMT.height, 48) == (
+        info.width, info.height, info.nb_frames)  # fmt: skip
+
+
 def test_render_needs_scenes_and_a_readable_bed(tmp_path: Path) -> None:
     with pytest.raises(RenderError):
         media.render_final([], None, tmp_path / "final.mp4", tmp_path)

@@ -416,9 +416,13 @@ def read_mp4_video(path: Path) -> Mp4Video | None:
     except (OSError, struct.error):
         return None
     try:
-        return _parse_moov(moov, faststart=top[b"moov"][0] < top[b"mdat"][0], complete=complete)
+        box = _parse_moov(moov, faststart=top[b"moov"][0] < top[b"mdat"][0], complete=complete)
     except (struct.error, IndexError, ValueError):
         return None
+    mdat_bytes = top[b"mdat"][1] - top[b"mdat"][0]
+    if box is not None and box.sample_bytes > mdat_bytes:  # the index promises more than is there
+        box = replace(box, complete=False)
+    return box
 
 
 def _parse_moov(moov: bytes, *, faststart: bool, complete: bool) -> Mp4Video | None:

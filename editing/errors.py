@@ -8,9 +8,18 @@ from __future__ import annotations
 
 
 class AtelierError(Exception):
-    """Base class for every error Atelier reports to a user."""
+    """Base class for every error Atelier reports to a user.
+
+    ``cost`` is money a provider had already spent when it failed (tokens billed for a
+    rejected reply, a prediction that succeeded but could not be downloaded): the
+    pipeline records it on the failed edit, so no cent is lost silently.
+    """
 
     exit_code = 1
+
+    def __init__(self, *args: object, cost: float = 0.0) -> None:
+        super().__init__(*args)
+        self.cost = cost
 
     def __str__(self) -> str:  # one line, always
         return " ".join(super().__str__().split())

@@ -24,14 +24,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from editing import assets
 from editing.campaigns import load_campaign
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
 from editing.domain import iso_utc, validate_instruction, validate_scene_index
-from editing.errors import AtelierError, ConflictError, InputError, ProviderError, ProviderTimeout
+from editing.errors import (
+    AtelierError,
+    ConflictError,
+    InputError,
+    InvalidVideoError,
+    ProviderError,
+    ProviderTimeout,
+)
 from editing.providers.base import PromptEdit, SceneRequest
 from editing.service import EditService
 from editing.storage.base import final_video_key, scene_key
@@ -86,6 +93,8 @@ class _Run:
     started: float
     costs: dict[str, float] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)  # keys stored by this run
+    finals: list[str] = field(default_factory=list)  # final-video keys (free to remake)
+    committed: bool = False
 
     @property
     def total(self) -> float:
@@ -134,7 +143,10 @@ class SceneEditPipeline:
         event = ProgressEvent(step, label, state, message, fraction, time.monotonic() - self._step_started)
         log.debug("edit %s %s: %s", step, state, message)
         if self.on_progress is not None:
-            self.on_progress(event)
+            try:
+                self.on_progress(event)
+            except Exception:  # a broken progress display must never fail an edit
+                log.exception("progress callback failed on %s %s", step, state)
 
     # -- database helpers -------------------------------------------------------------------
     def _begin(self) -> tuple[_Snapshot, _Run]:
@@ -202,10 +214,8 @@ class SceneEditPipeline:
             if c is not None and c.status == "processing":
                 c.status, c.error_message = snap.prev_status, snap.prev_error
 
-    def _fail(self, run: _Run, exc: BaseException) -> None:
-        message = (
-            str(exc) if isinstance(exc, AtelierError) else f"Internal error: {type(exc).__name__}: {exc}"
-        )
+    def _fail(self, run: _Run, message: str) -> None:
+        """Record the failure: the row with what was spent, the campaign's status and error."""
         message = " ".join(message.split())
         with self.ctx.db.Session.begin() as session:
             row = session.get(EditHistory, run.edit_id)
@@ -215,12 +225,20 @@ class SceneEditPipeline:
                 row.cost = Decimal(str(run.total))
                 row.cost_breakdown = dict(run.costs)
                 row.duration_seconds = Decimal(f"{time.monotonic() - run.started:.3f}")
-            c = session.get(Campaign, self.campaign_id)
-            if c is not None:
-                c.status = "failed"
-                c.error_message = message
-                # Money spent on a failed edit is still money spent on this campaign.
-                c.cost = (c.cost or Decimal(0)) + Decimal(str(run.total))
+            # Incremented in SQL: a concurrent edit's commit cannot be overwritten. Money spent
+            # on a failed edit is still money spent on this campaign.
+            session.execute(
+                update(Campaign)
+                .where(Campaign.id == self.campaign_id)
+                .values(status="failed", error_message=message, cost=Campaign.cost + Decimal(str(run.total)))
+            )
+
+    def _record_spend(self, run: _Run, exc: BaseException) -> None:
+        """Add what the failing provider had already spent to the step it failed in."""
+        spent = float(getattr(exc, "cost", 0.0) or 0.0)
+        if spent:
+            key = "prompt" if self._current_step == "rewrite_prompt" else "video"
+            run.costs[key] = run.costs.get(key, 0.0) + spent
 
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -237,23 +255,31 @@ class SceneEditPipeline:
         self.ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:
             with tempfile.TemporaryDirectory(dir=self.ctx.settings.tmp_dir, prefix="edit-") as tmp:
-                return self._run_steps(snap, run, Path(tmp))
-        except InputError as exc:
-            if run.total == 0 and not run.written:
-                self._discard(run, snap)
+                result = self._run_steps(snap, run, Path(tmp))
+        except Exception as exc:
+            if run.committed:  # the edit is saved; only the clean-up after it failed
+                log.exception("after committing edit %s", run.edit_id)
+                raise
+            self._record_spend(run, exc)
+            if isinstance(exc, InputError) and run.total == 0 and not run.written:
+                self._discard(run, snap)  # refused before anything was spent: no trace
             else:
-                self._fail(run, exc)
-            self._emit(self._current_step or "rewrite_prompt", "failed", str(exc))
-            raise
-        except BaseException as exc:
-            if not isinstance(exc, AtelierError):
-                log.exception("scene edit %s failed", run.edit_id)
-            self._fail(run, exc)
-            self._cleanup_unreferenced(run)
+                if not isinstance(exc, AtelierError):
+                    log.exception("scene edit %s failed", run.edit_id)
+                self._fail(run, str(exc) if isinstance(exc, AtelierError) else _internal(exc))
+                self._cleanup_unreferenced(run)
             self._emit(self._current_step or "rewrite_prompt", "failed", str(exc))
             if isinstance(exc, AtelierError):
                 raise
-            raise AtelierError(f"Internal error: {type(exc).__name__}: {exc}") from exc
+            raise AtelierError(_internal(exc)) from exc
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit, a UI's stop signal
+            if not run.committed:
+                self._record_spend(run, exc)
+                self._fail(run, f"Interrupted during {self._current_step or 'start'}; nothing was changed")
+                self._cleanup_unreferenced(run)
+            raise
+        self._emit("save", "done", f"edit {run.edit_id} saved")
+        return result
 
     def _run_steps(self, snap: _Snapshot, run: _Run, work: Path) -> dict[str, Any]:
         ctx, fmt = self.ctx, self.ctx.video_format
@@ -304,7 +330,8 @@ class SceneEditPipeline:
         gen_dir.mkdir()
         try:
             gen = generator.generate(request, gen_dir, on_progress=gen_progress, on_submitted=submitted)
-        except ProviderError as exc:
+        except (ProviderError, InvalidVideoError) as exc:
+            # Resume the recorded prediction once (a failed poll or download); never pay twice.
             if "id" not in prediction or isinstance(exc, ProviderTimeout):
                 raise
             log.warning("resuming prediction %s after: %s", prediction["id"], exc)
@@ -362,6 +389,7 @@ class SceneEditPipeline:
         )  # fmt: skip
         stored = assets.store_video(self.ctx.storage, local, final_video_key(*ids, version), render_dir)
         run.written += [stored.key, stored.thumbnail_key]
+        run.finals += [stored.key, stored.thumbnail_key]
         return stored
 
     def _save(
@@ -393,9 +421,7 @@ class SceneEditPipeline:
                 final = self._render_final(
                     snap, run, work, [s["video_key"] for s in cj["scenes"]], scene_path, ids, version + "r"
                 )
-                for key in (stale.key, stale.thumbnail_key):
-                    self.ctx.storage.delete(key)
-                    run.written.remove(key)
+                self._delete_quietly([stale.key, stale.thumbnail_key])
             now = iso_utc(datetime.now(UTC))
             scene.update(
                 background_prompt=edit.modified_prompt,
@@ -419,7 +445,7 @@ class SceneEditPipeline:
             row.duration_seconds = Decimal(f"{elapsed:.3f}")
             row.scene_key_after = new_scene.key
             row.final_key_after = final.key
-        self._emit("save", "done", f"edit {run.edit_id} saved")
+        run.committed = True
         log.info("scene edit complete: %.1fs, $%.4f", elapsed, run.total)
         return {
             "success": True,
@@ -435,13 +461,21 @@ class SceneEditPipeline:
         }
 
     def _cleanup_unreferenced(self, run: _Run) -> None:
-        """After a failure, drop the final render (free to remake) but keep a paid-for scene."""
-        for key in run.written:
-            if "/final_video" in key:
-                try:
-                    self.ctx.storage.delete(key)
-                except AtelierError as exc:  # pragma: no cover - best effort
-                    log.warning("could not remove %s: %s", key, exc)
+        """After a failure, drop final renders (free to remake) but keep a paid-for scene,
+        whose key is on the failed edit's row."""
+        self._delete_quietly(run.finals)
+
+    def _delete_quietly(self, keys: list[str]) -> None:
+        """Best effort: an unreferenced file left behind is harmless, a failed edit is not."""
+        for key in keys:
+            try:
+                self.ctx.storage.delete(key)
+            except AtelierError as exc:
+                log.warning("could not remove unreferenced %s: %s", key, exc)
+
+
+def _internal(exc: BaseException) -> str:
+    return f"Internal error: {type(exc).__name__}: {exc}"
 
 
 def edit_scene(

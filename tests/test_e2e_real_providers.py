@@ -156,6 +156,24 @@ def test_injection_never_reaches_the_stored_prompt_nor_a_paid_prediction(world: 
     assert world["s3"].keys(BUCKET) == keys_before
     [row] = _history(ctx)
     assert row.status == "failed" and not row.modified_prompt
+    # the two rejected replies were billed: their tokens are on record, not lost
+    assert len(world["openai"].chat_requests) == 2
+    assert float(row.cost) > 0 and set(row.cost_breakdown) == {"prompt"}
+    assert campaigns.campaign_overview(ctx, world["cid"])["cost"] == pytest.approx(float(row.cost))
+
+
+def test_a_paid_prediction_whose_video_cannot_be_fetched_is_recorded_once(world: dict[str, Any]) -> None:
+    ctx: Atelier = world["ctx"]
+    replicate: FakeReplicate = world["replicate"]
+    replicate.file_failures = 10  # the delivery host keeps failing: first try and the resume
+    with pytest.raises(ProviderError, match="503"):
+        edit_scene(ctx, world["cid"], 1, "make it brighter")
+    assert len(replicate.creates) == 1  # resumed, never paid twice
+    [row] = _history(ctx)
+    video = ReplicateVideoGenerator(ctx.settings).estimate_cost(1.0)
+    assert row.status == "failed" and row.prediction_id in replicate.predictions
+    assert float(row.cost_breakdown["video"]) == pytest.approx(video)  # billed once, recorded once
+    assert float(row.cost) == pytest.approx(video + row.cost_breakdown["prompt"], abs=1e-6)
 
 
 def test_a_failed_prediction_leaves_the_campaign_as_it_was(world: dict[str, Any]) -> None:
@@ -189,7 +207,10 @@ def test_storage_refusing_before_the_edit_costs_nothing(world: dict[str, Any]) -
             edit_scene(ctx, world["cid"], 1, "make it brighter")
     finally:
         s3.require_auth(False)
-    assert campaigns.campaign_overview(ctx, world["cid"]) == before
+    after = campaigns.campaign_overview(ctx, world["cid"])
+    same = ("version", "status", "error_message", "cost")
+    assert {k: after[k] for k in same} == {k: before[k] for k in same}
+    assert [s.background_prompt for s in after["scenes"]] == [s.background_prompt for s in before["scenes"]]
     assert _history(ctx) == []
     assert world["openai"].chat_requests == [] and world["replicate"].creates == []
 

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from editing import campaigns, media
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
 from editing.errors import ConflictError, InputError, NotFoundError
-from editing.pipeline import STEPS, ProgressEvent, SceneEditPipeline, edit_scene
+from editing.pipeline import STEPS, ProgressEvent, edit_scene
 from editing.providers import registry
 
 
@@ -220,8 +220,54 @@ def test_concurrent_edit_of_same_scene_conflicts(ctx: Atelier, demo: str) -> Non
     assert statuses == ["completed", "failed"]
 
 
-def test_pipeline_validates_before_writing(ctx: Atelier, demo: str) -> None:
+def test_a_broken_progress_display_never_fails_an_edit(ctx: Atelier, demo: str) -> None:
+    def broken(ev: ProgressEvent) -> None:
+        raise RuntimeError(f"display broke on {ev.step}")
+
+    result = edit_scene(ctx, demo, 0, "make it brighter", on_progress=broken)
+    assert Path(result["new_video_url"]).exists()
+    assert [h.status for h in campaigns.get_history(ctx, demo)] == ["completed"]
+    assert campaigns.campaign_overview(ctx, demo)["final_video_url"] == result["new_video_url"]
+
+
+def test_interruption_mid_edit_is_recorded_and_changes_nothing(ctx: Atelier, demo: str) -> None:
     before = _state(ctx, demo)
-    with pytest.raises(InputError):
-        SceneEditPipeline(demo, 5, "brighter", ctx=ctx)
-    assert _state(ctx, demo) == before
+
+    def interrupt(ev: ProgressEvent) -> None:
+        if ev.step == "render_final" and ev.state == "running":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        edit_scene(ctx, demo, 0, "make it brighter", on_progress=interrupt)
+    after = _state(ctx, demo)
+    assert after["json"] == before["json"] and after["version"] == before["version"]
+    [rec] = campaigns.get_history(ctx, demo)
+    assert rec.status == "failed" and "Interrupted during render_final" in (rec.error or "")
+    assert not list(ctx.settings.tmp_dir.iterdir())
+    # the new scene (possibly paid for) is kept and named on the row; no final render is left
+    new_files = set(after["files"]) - set(before["files"])
+    assert new_files and all("final_video" not in str(f) for f in new_files)
+
+
+def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure's cost is added in SQL: an edit committed meanwhile keeps its own cost."""
+    monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", f"{__name__}:CorruptGenerator")
+    ctx = Atelier.open(make_settings(ATELIER_VIDEO_GENERATOR="corrupt"))
+    try:
+        cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
+
+        def concurrent_commit(ev: ProgressEvent) -> None:
+            if ev.step == "store_scene" and ev.state == "running":
+                with ctx.db.Session.begin() as s:  # another process charging this campaign
+                    s.execute(
+                        update(Campaign).where(Campaign.id == campaigns.parse_campaign_id(cid))
+                        .values(cost=Campaign.cost + 1)
+                    )  # fmt: skip
+
+        with pytest.raises(Exception, match="not a video"):
+            edit_scene(ctx, cid, 0, "make it brighter", on_progress=concurrent_commit)
+        assert campaigns.campaign_overview(ctx, cid)["cost"] == pytest.approx(1.25)
+    finally:
+        ctx.close()

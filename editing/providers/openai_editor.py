@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from editing.config import Settings
-from editing.errors import ConfigError, InputError, ProviderError, ProviderTimeout
+from editing.errors import AtelierError, ConfigError, InputError, ProviderError, ProviderTimeout
 from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEdit
 
 if TYPE_CHECKING:
@@ -282,6 +282,16 @@ class OpenAIPromptEditor:
         log.info(
             "openai %s: editing %s scene (%d-char instruction)", self.model, scene_role, len(instruction)
         )
+        try:
+            return self._edit_with_one_retry(messages, usage, original_prompt, perfume_name)
+        except AtelierError as exc:
+            # Tokens of replies we rejected were billed all the same: report them.
+            exc.cost += self.cost(usage.prompt_tokens, usage.completion_tokens)
+            raise
+
+    def _edit_with_one_retry(
+        self, messages: list[dict[str, str]], usage: _Usage, original_prompt: str, perfume_name: str
+    ) -> PromptEdit:
         for attempt in (1, 2):
             content = self._complete(messages, usage)
             try:

@@ -22,7 +22,7 @@ import httpx
 
 from editing.config import Settings
 from editing.download import DEFAULT_TIMEOUT_S, download_video
-from editing.errors import ConfigError, ProviderError, ProviderTimeout
+from editing.errors import AtelierError, ConfigError, ProviderError, ProviderTimeout
 from editing.providers.base import GeneratedScene, SceneRequest, StepProgress
 
 if TYPE_CHECKING:
@@ -162,14 +162,17 @@ class ReplicateVideoGenerator:
                     self._cancel(pid)
                     raise
         prediction = self._wait(pid, progress)
-        url = self._output_url(prediction)
+        cost = self.estimate_cost(request.duration)  # billed once the prediction succeeded
         progress(None, "downloading the generated scene")
         try:
+            url = self._output_url(prediction)
             path = download_video(url, workdir, self.settings, timeout_s=self.download_timeout_s)
         except ProviderTimeout as exc:
             # Not the model's time limit: the prediction is done and a resume downloads it again.
-            raise ProviderError(f"{exc} (prediction {pid} can be resumed)") from exc
-        cost = self.estimate_cost(request.duration)
+            raise ProviderError(f"{exc} (prediction {pid} can be resumed)", cost=cost) from exc
+        except AtelierError as exc:
+            exc.cost = cost
+            raise
         progress(1.0, "scene video downloaded")
         log.info("replicate: prediction %s done, %s, $%.3f", pid, path.name, cost)
         return GeneratedScene(path=path, cost=cost, provider=self.name, prediction_id=pid)

@@ -178,7 +178,7 @@ class SceneEditPipeline:
                 EditHistory(
                     edit_id=run.edit_id,
                     campaign_id=c.id,
-                    timestamp=datetime.now(UTC).replace(tzinfo=None),
+                    timestamp=datetime.now(UTC),
                     scene_index=self.scene_index,
                     edit_prompt=self.edit_instruction,
                     original_prompt=rec["original_prompt"],

@@ -68,3 +68,41 @@ def test_embedded_server_lives_in_the_data_dir(ctx) -> None:  # type: ignore[no-
     eng.dispose()
     stop_embedded_postgres(pg_dir)
     assert not (pg_dir / "postmaster.pid").exists()
+
+
+def test_models_match_the_migrations(empty_db: str) -> None:
+    """Alembic owns the schema, the models describe it: autogenerate finds nothing to do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from editing.db.models import Base
+
+    engine = create_engine(empty_db)
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_timestamps_are_utc_whatever_the_server_timezone(ctx, demo) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from editing import campaigns
+    from editing.pipeline import edit_scene
+
+    with ctx.db.engine.begin() as c:
+        name = c.execute(text("SELECT current_database()")).scalar()
+        c.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'"))
+    ctx.db.engine.dispose()  # new connections pick up the setting
+    edit_scene(ctx, demo, 0, "make it brighter")
+    [rec] = campaigns.get_history(ctx, demo)
+    stamp = datetime.fromisoformat(rec.timestamp.replace("Z", "+00:00"))
+    assert abs((datetime.now(UTC) - stamp).total_seconds()) < 120
+    from editing.db.models import Campaign
+
+    with ctx.db.Session() as s:  # server-side now() and the ORM's onupdate agree, in UTC
+        c = s.get(Campaign, campaigns.parse_campaign_id(demo))
+        assert c is not None
+        for value in (c.created_at, c.updated_at):
+            assert abs((datetime.now(UTC) - value).total_seconds()) < 120

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -27,7 +27,7 @@ class Brand(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     perfumes: Mapped[list[Perfume]] = relationship(back_populates="brand")
 
@@ -39,7 +39,7 @@ class Perfume(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     brand: Mapped[Brand] = relationship(back_populates="perfumes")
 
@@ -61,8 +61,10 @@ class Campaign(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     # Bumped by every committed edit: the pipeline compares it to detect concurrent edits.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=utcnow
+    )
 
     brand: Mapped[Brand] = relationship()
     perfume: Mapped[Perfume] = relationship()
@@ -76,7 +78,7 @@ class EditHistory(Base):
 
     edit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     scene_index: Mapped[int] = mapped_column(Integer)
     edit_prompt: Mapped[str] = mapped_column(Text)
     original_prompt: Mapped[str] = mapped_column(Text)
@@ -84,7 +86,7 @@ class EditHistory(Base):
     changes_summary: Mapped[str | None] = mapped_column(Text)
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     cost_breakdown: Mapped[dict[str, float]] = mapped_column(JSONB, default=dict)
-    duration_seconds: Mapped[float] = mapped_column(Numeric(10, 3), default=0)
+    duration_seconds: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(0))
     status: Mapped[str] = mapped_column(String(20), default="running")
     error: Mapped[str | None] = mapped_column(Text)
     user_name: Mapped[str] = mapped_column(String(200))

@@ -22,7 +22,7 @@ def upgrade() -> None:
         "brands",
         sa.Column("id", postgresql.UUID(as_uuid=True), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.create_table(
         "perfumes",
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("brand_id", postgresql.UUID(as_uuid=True),
                   sa.ForeignKey("brands.id", ondelete="CASCADE"), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.UniqueConstraint("brand_id", "name"),
     )  # fmt: skip
     op.create_index("ix_perfumes_brand_id", "perfumes", ["brand_id"])
@@ -48,8 +48,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False, server_default="completed"),
         sa.Column("error_message", sa.Text()),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
-        sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )  # fmt: skip
     op.create_index("ix_campaigns_brand_id", "campaigns", ["brand_id"])
     op.create_index("ix_campaigns_perfume_id", "campaigns", ["perfume_id"])
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("edit_id", postgresql.UUID(as_uuid=True), primary_key=True),
         sa.Column("campaign_id", postgresql.UUID(as_uuid=True),
                   sa.ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("timestamp", sa.DateTime(), nullable=False),
+        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("scene_index", sa.Integer(), nullable=False),
         sa.Column("edit_prompt", sa.Text(), nullable=False),
         sa.Column("original_prompt", sa.Text(), nullable=False),

@@ -838,9 +838,8 @@ class _Bed:
 def _bed(audio_path: Path, samples: int, cache_dir: Path | None, fade_out: float) -> _Bed:
     cache_dir = cache_dir or _default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = hashlib.sha256(f"{_file_digest(audio_path)}:{AUDIO_RATE}:{AUDIO_BITRATE}:v1".encode()).hexdigest()[
-        :24
-    ]
+    recipe = f"{_file_digest(audio_path)}:{AUDIO_RATE}:{AUDIO_BITRATE}:v1"
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:24]
     # The name carries what the encoding depends on: bed content, length, fade (ms).
     cached = cache_dir / f"bed-{key}-{samples}-{round(fade_out * 1000)}.m4a"
     if cached.exists():
@@ -968,20 +967,8 @@ def render_final(
     listing = workdir / "concat.txt"
     listing.write_text(_concat_listing(paths))
     # auto_convert 0: the scenes share one avcC, so packets need no Annex B round trip.
-    cmd = [
-        ffmpeg_exe(),
-        "-y",
-        "-v",
-        "error",
-        "-f",
-        "concat",
-        "-auto_convert",
-        "0",
-        "-safe",
-        "0",
-        "-i",
-        str(listing),
-    ]
+    cmd = [ffmpeg_exe(), "-y", "-v", "error",
+           "-f", "concat", "-auto_convert", "0", "-safe", "0", "-i", str(listing)]  # fmt: skip
     out_args = ["-map", "0:v:0", "-c:v", "copy"]
     bed: _Bed | None = None
     audio_packets = 0
@@ -1002,17 +989,7 @@ def render_final(
     reserve = 36 * frames + 24 * audio_packets + 8192
     tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
     try:
-        try:
-            _run(
-                [*cmd, "-moov_size", str(reserve), str(tmp)],
-                "rendering the final video",
-                ignore=_CONCAT_NOISE,
-            )
-        except RenderError as exc:
-            log.warning("reserved index space did not fit (%s); rendering with +faststart", exc)
-            _run(
-                [*cmd, "-movflags", "+faststart", str(tmp)], "rendering the final video", ignore=_CONCAT_NOISE
-            )
+        _join(cmd, reserve, tmp)
         _check_final(tmp, frames, with_audio=audio_path is not None)
         if bed is not None and not bed.ready:
             bed.keep(tmp)
@@ -1027,6 +1004,27 @@ def render_final(
     if audio_path is None:
         return result
     return replace(result, has_audio=True, audio_codec="aac", audio_duration=result.duration)
+
+
+def _join(cmd: list[str], reserve: int, tmp: Path, timeout: float = 600) -> None:
+    """Run the join, with the index in reserved space at the front (+faststart if it does not fit)."""
+    try:
+        proc = subprocess.run(
+            [*cmd, "-moov_size", str(reserve), str(tmp)], capture_output=True, timeout=timeout
+        )
+        if proc.returncode != 0 and b"reserved_moov_size is too small" in proc.stderr:
+            log.warning(
+                "reserved index space (%d bytes) was too small: joining again with +faststart", reserve
+            )
+            proc = subprocess.run(
+                [*cmd, "-movflags", "+faststart", str(tmp)], capture_output=True, timeout=timeout
+            )
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"rendering the final video took longer than {timeout:.0f}s") from exc
+    if proc.returncode != 0:
+        raise RenderError(
+            f"rendering the final video failed: {_last_line(proc.stderr, ignore=_CONCAT_NOISE)}"
+        )
 
 
 def _check_final(path: Path, frames: int, *, with_audio: bool) -> None:

@@ -112,11 +112,13 @@ def canonical_video_args(fmt: VideoFormat) -> list[str]:
         "-level:v", level,
         "-pix_fmt", "yuv420p",
         "-aspect", f"{fmt.width}:{fmt.height}",  # square pixels in the container, whatever filters did
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        # BT.709 limited range: -colorspace/-color_range steer ffmpeg's RGB->YUV conversion,
+        # the x264 params below write all three colour fields into the SPS.
+        "-colorspace", "bt709", "-color_range", "tv",
         "-r", str(fmt.fps),
         "-g", str(fmt.fps * 2),
         "-keyint_min", str(fmt.fps),
-        "-x264-params", "scenecut=0:open-gop=0:sar=1/1",
+        "-x264-params", "scenecut=0:open-gop=0:sar=1/1:colorprim=bt709:transfer=bt709:colormatrix=bt709",
         "-video_track_timescale", str(fmt.fps * TICKS_PER_FRAME),
         "-movflags", "+faststart",
     ]  # fmt: skip
@@ -1072,6 +1074,7 @@ def read_frames(video: Path, *, size: tuple[int, int] | None = None, every: int 
         [ffmpeg_exe(), "-v", "error", "-i", str(video), "-map", "0:v:0", "-vf", vf,
          "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # a reader that stops early makes ffmpeg complain of a broken pipe
     )  # fmt: skip
     assert proc.stdout is not None
     frame_bytes = w * h * 3
@@ -1082,5 +1085,7 @@ def read_frames(video: Path, *, size: tuple[int, int] | None = None, every: int 
                 break
             yield np.frombuffer(buf, dtype=np.uint8).reshape(h, w, 3)
     finally:
+        if proc.poll() is None:
+            proc.terminate()
         proc.stdout.close()
         proc.wait()

@@ -24,22 +24,18 @@ def ff(*args: str) -> None:
 
 
 def ffprobe(path: Path, *extra: str) -> dict:
-    out = subprocess.run(
-        [
-            media.ffprobe_exe(),
-            "-v",
-            "error",
-            "-of",
-            "json",
-            "-show_format",
-            "-show_streams",
-            *extra,
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return json.loads(out.stdout)
+    cmd = [
+        media.ffprobe_exe(),
+        "-v",
+        "error",
+        "-of",
+        "json",
+        "-show_format",
+        "-show_streams",
+        *extra,
+        str(path),
+    ]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True).stdout)
 
 
 def video_packets(path: Path) -> list[dict]:
@@ -72,7 +68,10 @@ def assert_canonical(path: Path, frames: int, fmt: VideoFormat = FMT) -> None:
     v = data["streams"][0]
     assert (v["codec_name"], v["profile"], v["pix_fmt"]) == ("h264", "High", "yuv420p")
     assert (v["width"], v["height"]) == (fmt.width, fmt.height)
-    assert v.get("sample_aspect_ratio", "1:1") == "1:1"
+    assert v["sample_aspect_ratio"] == "1:1"
+    assert int(v["level"]) == media.h264_level(fmt)[1]
+    assert (v["color_space"], v["color_primaries"], v["color_transfer"], v["color_range"]) == (
+        "bt709", "bt709", "bt709", "tv")  # fmt: skip
     assert v["r_frame_rate"] == v["avg_frame_rate"] == f"{fmt.fps}/1"
     assert v["time_base"] == f"1/{fmt.fps * 512}"
     assert not any("rotation" in sd for sd in v.get("side_data_list", []))
@@ -86,7 +85,7 @@ def assert_canonical(path: Path, frames: int, fmt: VideoFormat = FMT) -> None:
     assert media.canonical_mismatch(path, fmt, frames=frames) is None
 
 
-def mean_rgb(path: Path, fmt: VideoFormat = FMT) -> np.ndarray:
+def middle_frame(path: Path, fmt: VideoFormat = FMT) -> np.ndarray:
     """The middle frame of a video as float RGB."""
     frames = list(media.read_frames(path, size=(fmt.width, fmt.height)))
     return frames[len(frames) // 2].astype(float)
@@ -169,7 +168,7 @@ def test_rotation_metadata_is_applied(tmp_path: Path) -> None:
     dst = tmp_path / "scene.mp4"
     media.normalize_scene(rotated, dst, FMT, duration=1.0)
     assert_canonical(dst, frames=24)
-    img = mean_rgb(dst).mean(axis=2)
+    img = middle_frame(dst).mean(axis=2)
     top, bottom = img[: FMT.height // 2].mean(), img[FMT.height // 2 :].mean()
     left, right = img[:, : FMT.width // 2].mean(), img[:, FMT.width // 2 :].mean()
     assert abs(top - bottom) > 150
@@ -185,7 +184,7 @@ def test_non_square_pixels_are_honoured(tmp_path: Path) -> None:
     dst = tmp_path / "scene.mp4"
     media.normalize_scene(src, dst, FMT, duration=1.0)
     assert_canonical(dst, frames=24)
-    img = mean_rgb(dst).mean(axis=2)
+    img = middle_frame(dst).mean(axis=2)
     assert img[: int(FMT.height * 0.2)].mean() > 200  # the white top quarter survived
     assert img[int(FMT.height * 0.3) :].mean() < 40
 
@@ -199,7 +198,7 @@ def test_16_9_is_scaled_and_centre_cropped(tmp_path: Path) -> None:
     dst = tmp_path / "scene.mp4"
     media.normalize_scene(src, dst, FMT, duration=1.0)
     assert_canonical(dst, frames=24)
-    r, g, b = mean_rgb(dst).reshape(-1, 3).mean(axis=0)
+    r, g, b = middle_frame(dst).reshape(-1, 3).mean(axis=0)
     assert g > 180 and r < 60 and b < 60
 
 

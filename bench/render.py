@@ -139,7 +139,7 @@ def floor_render_with_audio_encode(
            "-stream_loop", "-1", "-i", str(bed), "-map", "0:v", "-map", "1:a", "-c:v", "copy",
            "-af", f"aresample=48000,atrim=end_sample={samples},afade=t=out:ss={samples - fade}:ns={fade}",
            "-c:a", "aac", "-b:a", media.AUDIO_BITRATE, "-ac", "2",
-           "-movflags", "+faststart", str(dst))  # fmt: skip
+           "-moov_size", "200000", str(dst))  # fmt: skip
 
 
 def moviepy_render(scenes: list[Path], bed: Path, dst: Path, fmt: VideoFormat) -> None:
@@ -210,7 +210,9 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
                 work.mkdir()
                 scene = work / "scene.mp4"
                 if encode:
-                    vf = f"fps={fmt.fps},scale={fmt.width}:{fmt.height},setsar=1"
+                    # the same picture work as Atelier's: frame rate, scale, BT.709 conversion
+                    vf = (f"fps={fmt.fps},scale={fmt.width}:{fmt.height}:flags=bicubic:"
+                          "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p")  # fmt: skip
                     n_frames = str(round(seconds * fmt.fps))
                     ffmpeg("-i", str(new_foreign), "-map", "0:v:0", "-vf", vf, "-frames:v", n_frames,
                            *media.canonical_video_args(fmt), "-an", str(scene))  # fmt: skip

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from editing import assets
 from editing.context import Atelier
 from editing.db.models import Brand, Campaign, EditHistory, Perfume
 from editing.domain import EditHistoryRecord, SceneInfo, iso_utc
-from editing.errors import NotFoundError
+from editing.errors import InputError, NotFoundError
 from editing.providers.base import SceneRequest
 from editing.storage.base import audio_key, final_video_key, scene_key
 
@@ -165,7 +165,8 @@ def _record(row: EditHistory) -> EditHistoryRecord:
         edit_prompt=row.edit_prompt,
         changes_summary=row.changes_summary,
         cost=float(row.cost),
-        duration_seconds=round(float(row.duration_seconds), 2),
+        duration_seconds=math.ceil(float(row.duration_seconds)),
+        elapsed_s=round(float(row.duration_seconds), 2),
         status=row.status,
         original_prompt=row.original_prompt,
         modified_prompt=row.modified_prompt,
@@ -187,6 +188,30 @@ def get_history(
             select(EditHistory).where(EditHistory.campaign_id == c.id).order_by(EditHistory.timestamp)
         )
         return [_record(r) for r in rows]
+
+
+def get_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None) -> EditHistoryRecord:
+    """One edit by id (of a campaign of ``brand``, when given).
+
+    Raises:
+        NotFoundError: unknown id, or an edit of another brand's campaign.
+    """
+    try:
+        eid = edit_id if isinstance(edit_id, uuid.UUID) else uuid.UUID(str(edit_id))
+    except ValueError:
+        raise NotFoundError(f"Edit {edit_id} not found") from None
+    with ctx.db.Session() as session:
+        stmt = select(EditHistory).where(EditHistory.edit_id == eid)
+        if brand is not None:
+            stmt = (
+                stmt.join(Campaign, Campaign.id == EditHistory.campaign_id)
+                .join(Brand, Brand.id == Campaign.brand_id)
+                .where(Brand.name == brand)
+            )
+        row = session.scalars(stmt).one_or_none()
+        if row is None:
+            raise NotFoundError(f"Edit {edit_id} not found")
+        return _record(row)
 
 
 def history_rows(ctx: Atelier, *, brand: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -220,7 +245,9 @@ def cost_summary(ctx: Atelier, *, brand: str | None = None) -> dict[str, Any]:
                 func.count(EditHistory.edit_id).filter(EditHistory.status == "completed"),
                 func.count(EditHistory.edit_id).filter(EditHistory.status == "failed"),
                 func.coalesce(func.sum(EditHistory.cost), 0),
-                func.coalesce(func.avg(EditHistory.duration_seconds), 0),
+                func.coalesce(
+                    func.avg(EditHistory.duration_seconds).filter(EditHistory.status == "completed"), 0
+                ),
                 Campaign.cost,
             )
             .join(Brand, Brand.id == Campaign.brand_id)
@@ -249,6 +276,33 @@ def cost_summary(ctx: Atelier, *, brand: str | None = None) -> dict[str, Any]:
         "total_edits": sum(r["edits"] for r in rows),
         "total_failed_edits": sum(r["failed_edits"] for r in rows),
     }
+
+
+def spend_by_day(ctx: Atelier, *, brand: str | None = None) -> list[dict[str, Any]]:
+    """Edit spend per UTC day and campaign (every edit, failed ones included), oldest first."""
+    day = func.date_trunc("day", func.timezone("UTC", EditHistory.timestamp)).label("day")
+    with ctx.db.Session() as session:
+        stmt = (
+            select(day, Campaign.name, func.sum(EditHistory.cost), func.count(EditHistory.edit_id))
+            .join(Campaign, Campaign.id == EditHistory.campaign_id)
+            .join(Brand, Brand.id == Campaign.brand_id)
+            .group_by(day, Campaign.name)
+            .order_by(day)
+        )
+        if brand is not None:
+            stmt = stmt.where(Brand.name == brand)
+        return [
+            {"day": d.date().isoformat(), "campaign": name, "cost": float(cost), "edits": int(n)}
+            for d, name, cost, n in session.execute(stmt).all()
+        ]
+
+
+def count_edits(ctx: Atelier, *, brand: str | None = None) -> int:
+    with ctx.db.Session() as session:
+        stmt = select(func.count(EditHistory.edit_id)).join(Campaign, Campaign.id == EditHistory.campaign_id)
+        if brand is not None:
+            stmt = stmt.join(Brand, Brand.id == Campaign.brand_id).where(Brand.name == brand)
+        return int(session.scalar(stmt) or 0)
 
 
 def _get_or_create(session: Session, brand_name: str, perfume_name: str) -> tuple[Brand, Perfume]:
@@ -282,7 +336,7 @@ def create_demo_campaign(
     Files are written first; the campaign row appears only when all of them exist.
     """
     if not 1 <= scenes <= 20:
-        raise ValueError("a demo campaign has between 1 and 20 scenes")
+        raise InputError(f"a demo campaign has between 1 and 20 scenes, not {scenes}")
     report = on_progress or (lambda step, msg: None)
     generator = ctx.video_generator("offline")
     fmt = ctx.video_format
@@ -370,11 +424,7 @@ def ensure_demo_campaign(ctx: Atelier) -> uuid.UUID | None:
         try:
             if session.scalar(select(func.count(Campaign.id))):
                 return None
-            return create_demo_campaign(ctx)
+            return create_demo_campaign(ctx, brand=ctx.settings.brand or DEMO_BRAND)
         finally:
             session.execute(text("SELECT pg_advisory_unlock(4154454)"))
             session.commit()
-
-
-def now_iso() -> str:
-    return iso_utc(datetime.now(UTC))

@@ -16,8 +16,9 @@ from typing import Any
 from editing import campaigns, health
 from editing.config import load_settings
 from editing.context import Atelier
-from editing.errors import AtelierError
-from editing.pipeline import ProgressEvent, edit_scene
+from editing.domain import edit_history_summary
+from editing.errors import AtelierError, InputError
+from editing.pipeline import ProgressEvent, edit_scene, recover_interrupted_edits
 
 log = logging.getLogger("editing.cli")
 
@@ -39,9 +40,13 @@ def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
     cid = campaigns.create_demo_campaign(
         ctx,
         scenes=args.scenes,
+        brand=args.brand or campaigns.DEMO_BRAND,
         on_progress=None if args.json else lambda s, m: sys.stderr.write(f"{s}: {m}\n"),
     )
-    _out({"campaign_id": str(cid)}) if args.json else _line(f"created demo campaign {cid}")
+    if args.json:
+        _out({"campaign_id": str(cid)})
+    else:
+        _line(f"created demo campaign {cid}")
 
 
 def cmd_campaigns(ctx: Atelier, args: argparse.Namespace) -> None:
@@ -72,18 +77,21 @@ def cmd_edit(ctx: Atelier, args: argparse.Namespace) -> None:
     if args.json:
         _out(result)
     else:
-        _line(f"{result['changes_summary']}\ncost ${result['cost']:.4f} in {result['duration_seconds']:.1f}s"
+        _line(f"{result['changes_summary']}\ncost ${result['cost']:.4f} in {result['elapsed_s']:.1f}s"
               f"\nfinal video: {result['new_video_url']}")  # fmt: skip
 
 
 def cmd_history(ctx: Atelier, args: argparse.Namespace) -> None:
     records = campaigns.get_history(ctx, args.campaign, brand=args.brand)
+    if args.summary:
+        _out(edit_history_summary(records))
+        return
     if args.json:
         _out([r.to_dict() for r in records])
         return
     for r in records:
         _line(f"{r.timestamp}  scene {r.scene_index}  {r.status:<9} ${r.cost:.4f}  "
-              f"{r.duration_seconds:.1f}s  "
+              f"{r.elapsed_s:.1f}s  "
               f"{r.edit_prompt!r}\n    {r.changes_summary or r.error or ''}")  # fmt: skip
 
 
@@ -128,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("campaign")
     e.add_argument("scene", type=int)
     e.add_argument("instruction")
-    add("history", cmd_history, "a campaign's edit history (EditHistoryRecord)").add_argument("campaign")
+    h = add("history", cmd_history, "a campaign's edit history (EditHistoryRecord)")
+    h.add_argument("campaign")
+    h.add_argument(
+        "--summary", action="store_true", help="print the seed's {edits, total_edit_cost, edit_count} dict"
+    )
     add("costs", cmd_costs, "edit spend per campaign and in total")
     add("check", cmd_check, "show the active providers and whether each answers")
     return p
@@ -140,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        ctx = Atelier.open(load_settings())
+        settings = load_settings()
+        if args.brand and settings.brand and args.brand != settings.brand:
+            raise InputError(f"--brand {args.brand!r} contradicts ATELIER_BRAND={settings.brand!r}")
+        args.brand = args.brand or settings.brand
+        ctx = Atelier.open(settings)
+        recover_interrupted_edits(ctx)
         try:
             args.fn(ctx, args)
         finally:

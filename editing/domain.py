@@ -50,8 +50,9 @@ class EditHistoryRecord:
     edit_prompt: str
     changes_summary: str | None
     cost: float
-    duration_seconds: float
+    duration_seconds: int  # whole seconds, rounded up, as the seed's int
     # Beyond the seed:
+    elapsed_s: float = 0.0  # the same duration to the hundredth of a second
     status: str = "completed"
     original_prompt: str | None = None
     modified_prompt: str | None = None
@@ -99,9 +100,10 @@ def validate_scene_index(scene_index: int, scene_count: int) -> int:
 
 
 def edit_history_summary(records: list[EditHistoryRecord]) -> dict[str, Any]:
-    """The seed's ``edit_history`` dict, derived from the table's completed edits.
+    """The seed's ``edit_history`` dict, derived from the edit_history table's rows.
 
-    Failed edits that cost money are still counted in ``total_edit_cost``: no cent is hidden.
+    ``edits`` and ``edit_count`` cover completed edits (the ones that changed the campaign);
+    ``total_edit_cost`` is what every attempt cost, failed ones included: no cent is hidden.
     """
     completed = [r for r in records if r.status == "completed"]
     return {

@@ -19,8 +19,9 @@ def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
         detail, ok = fn(), True
     except AtelierError as exc:
         detail, ok = str(exc), False
-    except Exception as exc:
-        detail, ok = f"{type(exc).__name__}: {exc}", False
+    except Exception as exc:  # a health check reports, it never raises
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail, ok = f"{type(exc).__name__}: {first}", False
     return {"kind": kind, "provider": provider, "ok": ok, "detail": detail,
             "latency_ms": round((time.monotonic() - t0) * 1000, 1)}  # fmt: skip
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -452,7 +453,8 @@ class SceneEditPipeline:
             "campaign_id": str(self.campaign_id),
             "scene_index": self.scene_index,
             "cost": run.total,
-            "duration_seconds": round(elapsed, 2),
+            "duration_seconds": math.ceil(elapsed),  # the seed's int
+            "elapsed_s": round(elapsed, 2),
             "changes_summary": edit.changes_summary,
             "new_video_url": self.ctx.storage.url(final.key),
             "edit_id": str(run.edit_id),
@@ -472,6 +474,48 @@ class SceneEditPipeline:
                 self.ctx.storage.delete(key)
             except AtelierError as exc:
                 log.warning("could not remove unreferenced %s: %s", key, exc)
+
+
+def recover_interrupted_edits(ctx: Atelier, *, older_than_s: float | None = None) -> int:
+    """Close edits left 'running' by a process that died (restart, OOM, kill).
+
+    A row still running after the longest an edit can take is marked failed; if it had
+    a paid prediction whose cost was not yet recorded, the generator's estimate is
+    recorded (money is never silently lost); the campaign leaves 'processing'.
+    Returns how many edits were closed.
+    """
+    limit = older_than_s if older_than_s is not None else ctx.settings.replicate_timeout_s + 900
+    cutoff = datetime.now(UTC) - timedelta(seconds=limit)
+    closed = 0
+    with ctx.db.Session.begin() as session:
+        rows = session.scalars(
+            select(EditHistory)
+            .where(EditHistory.status == "running", EditHistory.timestamp < cutoff)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            campaign = session.get(Campaign, row.campaign_id, with_for_update=True)
+            breakdown = dict(row.cost_breakdown or {})
+            if row.prediction_id and "video" not in breakdown and row.video_provider and campaign:
+                scene = campaign.campaign_json["scenes"][row.scene_index]
+                try:
+                    estimate = ctx.video_generator(row.video_provider).estimate_cost(float(scene["duration"]))
+                except AtelierError as exc:
+                    log.warning("cannot estimate the cost of prediction %s: %s", row.prediction_id, exc)
+                else:
+                    breakdown["video"] = estimate
+            total = Decimal(str(round(sum(breakdown.values()), 6)))
+            message = "Interrupted: the process running this edit stopped; nothing was changed"
+            row.status, row.error, row.cost_breakdown, row.cost = "failed", message, breakdown, total
+            if campaign is not None:
+                # A running edit's spend is charged to the campaign only when it ends: now.
+                campaign.cost = (campaign.cost or Decimal(0)) + total
+                if campaign.status == "processing":
+                    campaign.status, campaign.error_message = "failed", message
+            closed += 1
+    if closed:
+        log.warning("closed %d edit(s) interrupted by a stopped process", closed)
+    return closed
 
 
 def _internal(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ from editing import campaigns
 from editing.config import ENV_FIELDS, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
+from editing.pipeline import recover_interrupted_edits
 
 T = TypeVar("T")
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -29,8 +30,10 @@ def _secrets() -> dict[str, Any]:
 
 @st.cache_resource(show_spinner="Starting Atelier: database and migrations…")
 def get_ctx() -> Atelier:
-    """One Atelier per server process."""
-    return Atelier.open(load_settings(extra=_secrets()))
+    """One Atelier per server process; closes edits a previous process left running."""
+    ctx = Atelier.open(load_settings(extra=_secrets()))
+    recover_interrupted_edits(ctx)
+    return ctx
 
 
 @st.cache_resource(show_spinner="First start: building the demo campaign with the offline providers…")
@@ -56,10 +59,21 @@ def sidebar() -> None:
     except AtelierError as exc:
         st.error(f"Atelier could not start: {exc}")
         st.stop()
-    try:
-        ensure_demo()
-    except AtelierError as exc:  # e.g. S3 unreachable: say so, keep the Settings page usable
-        st.error(f"The demo campaign could not be created: {exc}", icon=":material/error:")
+    # A failure is remembered for this session (not retried on every rerun: a black-holed
+    # S3 endpoint would add seconds to each click) until the user asks to retry.
+    if "demo_error" not in st.session_state:
+        try:
+            ensure_demo()
+        except AtelierError as exc:  # e.g. S3 unreachable: say so, keep the Settings page usable
+            st.session_state["demo_error"] = str(exc)
+    if "demo_error" in st.session_state:
+        st.error(
+            f"The demo campaign could not be created: {st.session_state['demo_error']}",
+            icon=":material/error:",
+        )
+        if st.button("Retry", key="retry_demo"):
+            del st.session_state["demo_error"]
+            st.rerun()
     with st.sidebar:
         st.markdown("### ✦ Atelier")
         st.caption(f"Signed in as **{ctx.settings.user}**")

@@ -31,17 +31,15 @@ st.dataframe(
         "avg_duration_s": st.column_config.NumberColumn("Avg edit time", format="%.1f s"),
     },
 )
-history = pd.DataFrame(campaigns.history_rows(ctx, brand=current_brand()))
-if not history.empty:
+daily = pd.DataFrame(campaigns.spend_by_day(ctx, brand=current_brand()))
+if not daily.empty:
     st.subheader("Spend over time")
-    history["day"] = pd.to_datetime(history["timestamp"].str.rstrip("Z")).dt.floor("D")
-    daily = history.groupby(["day", "campaign"], as_index=False)["cost"].sum()
     st.altair_chart(
         alt.Chart(daily).mark_bar().encode(
             x=alt.X("day:T", title="Day"),
             y=alt.Y("cost:Q", title="Spend (USD)"),
             color=alt.Color("campaign:N", title="Campaign"),
-            tooltip=["day:T", "campaign:N", alt.Tooltip("cost:Q", format="$.4f")],
+            tooltip=["day:T", "campaign:N", "edits:Q", alt.Tooltip("cost:Q", format="$.4f")],
         ),
         width="stretch",
     )  # fmt: skip

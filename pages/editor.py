@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import queue
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +16,12 @@ from editing.providers.base import MAX_INSTRUCTION_CHARS
 from pages._common import current_brand, current_campaign, get_ctx, guarded
 
 ICONS = {"pending": "○", "running": "◌", "done": "✓", "failed": "✕"}
+
+
+@st.cache_resource
+def edit_workers() -> ThreadPoolExecutor:
+    """Threads that run edits for every session of this server process."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="atelier-edit")
 
 
 def _close_dialog() -> None:
@@ -42,21 +51,25 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
     for step, label in STEPS:
         lines[step].markdown(f"{ICONS['pending']} {label}")
 
-    def on_progress(ev: ProgressEvent) -> None:
+    # The edit runs on a worker thread and reports through a queue; this script thread only
+    # draws. If the user closes the dialog or the page reruns, the edit still finishes and
+    # commits (or fails cleanly) instead of being cut off half-way by Streamlit's rerun.
+    events: queue.Queue[ProgressEvent] = queue.Queue()
+    future = edit_workers().submit(
+        edit_scene, get_ctx(), campaign_id, scene.scene_index, instruction,
+        brand=current_brand(), on_progress=events.put,
+    )  # fmt: skip
+    while not (future.done() and events.empty()):
+        try:
+            ev = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
         pct = f" {ev.fraction:.0%}" if ev.fraction is not None and ev.state == "running" else ""
         detail = f" — {ev.message}" if ev.message else ""
         lines[ev.step].markdown(f"{ICONS[ev.state]} **{ev.label}**{pct}{detail} `{ev.elapsed_s:.1f}s`")
         status.update(label=f"{ev.label}…" if ev.state == "running" else status_label(ev))
-
     try:
-        result = edit_scene(
-            get_ctx(),
-            campaign_id,
-            scene.scene_index,
-            instruction,
-            brand=current_brand(),
-            on_progress=on_progress,
-        )
+        result = future.result()
     except AtelierError as exc:
         status.update(label="Edit failed — the campaign is unchanged", state="error")
         st.error(str(exc), icon=":material/error:")
@@ -71,7 +84,7 @@ def status_label(ev: ProgressEvent) -> str:
     return f"{ev.label} {'done' if ev.state == 'done' else 'failed'}"
 
 
-def scene_card(campaign_id: str, scene: SceneInfo) -> None:
+def scene_card(scene: SceneInfo) -> None:
     with st.container(border=True):
         thumb, body = st.columns([1, 3], vertical_alignment="center")
         if scene.thumbnail_url:
@@ -106,31 +119,14 @@ st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cos
 result = st.session_state.get("last_result")
 if result and result["campaign_id"] == overview["campaign_id"]:
     st.success(
-        f"Scene {result['scene_index']} edited in {result['duration_seconds']:.1f}s "
+        f"Scene {result['scene_index']} edited in {result['elapsed_s']:.1f}s "
         f"for ${result['cost']:.4f}. "
         f"{result['changes_summary']}",
         icon=":material/check_circle:",
     )
-    last = [
-        r
-        for r in campaigns.get_history(ctx, campaign_id, brand=current_brand())
-        if r.edit_id == result["edit_id"]
-    ]
-    if last:
-        st.dataframe(
-            pd.DataFrame([last[0].to_dict()])[
-                [
-                    "timestamp",
-                    "scene_index",
-                    "edit_prompt",
-                    "changes_summary",
-                    "cost",
-                    "duration_seconds",
-                    "status",
-                ]
-            ],
-            hide_index=True,
-        )
+    row = campaigns.get_edit(ctx, result["edit_id"], brand=current_brand())
+    columns = ["timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "elapsed_s", "status"]
+    st.dataframe(pd.DataFrame([row.to_dict()])[columns], hide_index=True)
 elif overview["status"] == "failed" and overview["error_message"]:
     st.warning(
         f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:"
@@ -146,7 +142,7 @@ with player:
 with scene_list:
     st.subheader(f"Scenes ({len(overview['scenes'])})")
     for scene in overview["scenes"]:
-        scene_card(campaign_id, scene)
+        scene_card(scene)
 
 # The dialog stays open across reruns until it is submitted or dismissed.
 editing_index = st.session_state.get("edit_scene")

@@ -10,12 +10,16 @@ from pages._common import current_brand, get_ctx
 
 st.title("Edit history")
 ctx = get_ctx()
-rows = campaigns.history_rows(ctx, brand=current_brand())
+LIMIT = 500
+rows = campaigns.history_rows(ctx, brand=current_brand(), limit=LIMIT)
 if not rows:
     st.info("No edits yet. Open the Editor, pick a scene and press Edit.")
     st.stop()
 
 df = pd.DataFrame(rows)
+total = campaigns.count_edits(ctx, brand=current_brand())
+if total > LIMIT:
+    st.caption(f"Showing the newest {LIMIT} of {total} edits; the Costs page totals all of them.")
 names = sorted(df["campaign"].unique())
 chosen = st.multiselect("Campaigns", names, default=names)
 statuses = st.segmented_control("Status", ["completed", "failed", "running"], selection_mode="multi",
@@ -24,10 +28,10 @@ view = df[df["campaign"].isin(chosen) & df["status"].isin(statuses or [])]
 c1, c2, c3 = st.columns(3)
 c1.metric("Edits shown", len(view))
 c2.metric("Spend shown", f"${view['cost'].sum():.4f}")
-c3.metric("Median duration", f"{view['duration_seconds'].median():.1f}s" if len(view) else "—")
+c3.metric("Median duration", f"{view['elapsed_s'].median():.1f}s" if len(view) else "—")
 st.dataframe(
     view[["timestamp", "campaign", "scene_index", "edit_prompt", "changes_summary", "cost",
-          "duration_seconds", "status", "error", "user", "prompt_provider", "video_provider"]],
+          "elapsed_s", "status", "error", "user", "prompt_provider", "video_provider"]],
     hide_index=True,
     column_config={
         "timestamp": st.column_config.TextColumn("When (UTC)"),
@@ -35,7 +39,7 @@ st.dataframe(
         "edit_prompt": st.column_config.TextColumn("Instruction", width="medium"),
         "changes_summary": st.column_config.TextColumn("Summary", width="large"),
         "cost": st.column_config.NumberColumn("Cost", format="$%.4f"),
-        "duration_seconds": st.column_config.NumberColumn("Duration", format="%.1f s"),
+        "elapsed_s": st.column_config.NumberColumn("Duration", format="%.1f s"),
     },
 )  # fmt: skip
 with st.expander("Prompts before and after"):

@@ -71,7 +71,9 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
         assert len(history) == 1
         rec = history[0]
         assert (rec.scene_index, rec.edit_prompt, rec.status) == (1, "make it brighter", "completed")
-        assert rec.timestamp.endswith("Z") and rec.duration_seconds > 0
+        assert rec.timestamp.endswith("Z") and rec.elapsed_s > 0
+        assert isinstance(rec.duration_seconds, int) and rec.duration_seconds >= rec.elapsed_s
+        assert isinstance(result["duration_seconds"], int)
         assert rec.original_prompt == before["scenes"][1].background_prompt
         summary = campaigns.cost_summary(ctx)
         assert summary["total_edits"] == 1
@@ -271,3 +273,33 @@ def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(
         assert campaigns.campaign_overview(ctx, cid)["cost"] == pytest.approx(1.25)
     finally:
         ctx.close()
+
+
+def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str) -> None:
+    """A process killed mid-edit leaves a 'running' row; the next start closes it, charging
+    a recorded paid prediction by the generator's estimate."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from editing.pipeline import recover_interrupted_edits
+
+    cid = campaigns.parse_campaign_id(demo)
+    with ctx.db.Session.begin() as s:
+        s.get(Campaign, cid).status = "processing"  # type: ignore[union-attr]
+        for age_min, pid in ((120, "pred-dead"), (1, "pred-live")):
+            s.add(EditHistory(
+                campaign_id=cid, timestamp=datetime.now(UTC) - timedelta(minutes=age_min), scene_index=0,
+                edit_prompt="brighter", original_prompt="p", status="running", user_name="t", base_version=1,
+                prediction_id=pid, video_provider="replicate", cost=Decimal("0.001"),
+                cost_breakdown={"prompt": 0.001},
+            ))  # fmt: skip
+    assert recover_interrupted_edits(ctx, older_than_s=1800) == 1
+    assert recover_interrupted_edits(ctx, older_than_s=1800) == 0  # idempotent
+    history = {h.status: h for h in campaigns.get_history(ctx, demo)}
+    assert set(history) == {"failed", "running"}  # the recent one may still be alive
+    dead = history["failed"]
+    video = ctx.video_generator("replicate").estimate_cost(1.0)  # the demo's scenes are 1 s
+    assert video > 0 and dead.cost_breakdown == {"prompt": 0.001, "video": video}
+    assert "Interrupted" in (dead.error or "") and dead.cost == pytest.approx(0.001 + video)
+    overview = campaigns.campaign_overview(ctx, demo)
+    assert overview["status"] == "failed" and overview["cost"] == pytest.approx(0.001 + video)

@@ -62,7 +62,7 @@ def stop_embedded_postgres(pg_dir: Path) -> None:
 
 def ensure_database(server_url: str, database: str) -> None:
     """Create ``database`` on the server if it does not exist."""
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=None)
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             exists = conn.execute(
@@ -115,15 +115,20 @@ def open_database(settings: Settings, *, run_migrations: bool = True) -> Databas
     Raises:
         ConfigError: the database cannot be reached.
     """
-    url = resolve_database_url(settings)
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    where = "DATABASE_URL" if settings.database_url else "the embedded PostgreSQL"
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        safe = make_url(url).render_as_string(hide_password=True)
-        raise ConfigError(f"cannot connect to the database at {safe}: {str(exc).splitlines()[0]}") from exc
+        url = resolve_database_url(settings)
+        where = make_url(url).render_as_string(hide_password=True)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            engine.dispose()
+            raise
+    except Exception as exc:  # any driver or server-start error means "cannot reach"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"cannot connect to the database at {where}: {first}") from exc
     if run_migrations:
         migrate(engine)
     return Database(url=url, engine=engine, Session=sessionmaker(engine, expire_on_commit=False))

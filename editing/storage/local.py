@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from editing.config import Settings
@@ -66,9 +67,9 @@ class LocalStorage:
     def check(self) -> str:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".write-check"
-            probe.write_bytes(b"ok")
-            probe.unlink()
+            # A unique probe file: concurrent checks (two tabs, the CLI) must not trip each other.
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check-") as probe:
+                probe.write(b"ok")
         except OSError as exc:
             raise StorageError(
                 f"local storage at {self.root} is not writable: {exc.strerror or exc}"

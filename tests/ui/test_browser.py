@@ -94,6 +94,7 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             page.goto(app_url)
             # the first start builds the demo campaign
             page.wait_for_selector("h1:has-text('Nuit Dorée')", timeout=180_000)
+            page.wait_for_selector("video", timeout=30_000)
             playback = page.evaluate(PLAY)
             assert playback["err"] is None and playback["t"] > 0.3, playback
             assert (playback["w"], playback["h"]) == (360, 640)

@@ -26,15 +26,9 @@ from editing.media import read_frames  # noqa: E402
 from editing.providers.base import SceneRequest, VideoFormat  # noqa: E402
 from editing.providers.offline_editor import OfflinePromptEditor  # noqa: E402
 from editing.providers.procedural import ProceduralVideoGenerator  # noqa: E402
+from tests.measure import BASE_PROMPT as BASE  # noqa: E402
+from tests.measure import PERFUME, STYLE  # noqa: E402
 
-PERFUME = "Maison Lumière"
-STYLE = {
-    "lighting_direction": "natural key light from the left",
-    "camera_style": "smooth dolly",
-    "mood_atmosphere": "elegant and refined",
-    "color_palette": ["champagne", "#1a1a1a", "ivory"],
-}
-BASE = f"A {PERFUME} perfume bottle on a pedestal in an elegant studio, the camera slowly pushes in."
 STRIPS = {
     "golden-hour": "golden hour, warmer, add gold dust",
     "city-night": "city at night with bokeh, a bit brighter",
@@ -90,8 +84,6 @@ def markdown_table() -> str:
     """Run the proof table and print instruction → measured change, as Markdown."""
     from tests import measure
     from tests.test_instruction_table import BASES, BOTTLE_METRICS, DURATION, FMT, TABLE
-    from tests.test_instruction_table import PERFUME as T_PERFUME
-    from tests.test_instruction_table import STYLE as T_STYLE
 
     editor, generator = OfflinePromptEditor(), ProceduralVideoGenerator()
     cache: dict[str, dict[str, float]] = {}
@@ -99,7 +91,7 @@ def markdown_table() -> str:
     def run(prompt: str, workdir: Path) -> dict[str, float]:
         if prompt not in cache:
             req = SceneRequest(
-                prompt=prompt, style_spec=T_STYLE, duration=DURATION, perfume_name=T_PERFUME, fmt=FMT
+                prompt=prompt, style_spec=STYLE, duration=DURATION, perfume_name=PERFUME, fmt=FMT
             )
             path = generator.generate(req, workdir).path
             small = measure.load(path, size=(90, 160))
@@ -113,7 +105,7 @@ def markdown_table() -> str:
         for row in TABLE:
             base = BASES[row.base]
             prompt = editor.modify_scene_prompt(
-                base, row.instruction, T_STYLE, "showcase", T_PERFUME
+                base, row.instruction, STYLE, "showcase", PERFUME
             ).modified_prompt
             before, after = run(base, Path(tmp)), run(prompt, Path(tmp))
             cells = [

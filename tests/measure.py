@@ -17,6 +17,16 @@ from editing.media import read_frames
 
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
+#: The base scene the offline-engine tests and bench/frames_strip.py edit.
+PERFUME = "Maison Lumière"
+STYLE = {
+    "lighting_direction": "natural key light from the left",
+    "camera_style": "smooth dolly",
+    "mood_atmosphere": "elegant and refined",
+    "color_palette": ["champagne", "#1a1a1a", "ivory"],
+}
+BASE_PROMPT = f"A {PERFUME} perfume bottle on a pedestal in an elegant studio, the camera slowly pushes in."
+
 
 def load(video: Path, size: tuple[int, int] = (90, 160), every: int = 1) -> np.ndarray:
     """All frames of ``video`` at ``size`` (w, h) as a float32 array n×h×w×3 in 0..255."""

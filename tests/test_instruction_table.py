@@ -20,15 +20,9 @@ from editing.providers.offline_editor import OfflinePromptEditor
 from editing.providers.procedural import ProceduralVideoGenerator
 from tests import measure
 
-PERFUME = "Maison Lumière"
-STYLE = {
-    "lighting_direction": "natural key light from the left",
-    "camera_style": "smooth dolly",
-    "mood_atmosphere": "elegant and refined",
-    "color_palette": ["champagne", "#1a1a1a", "ivory"],
-}
+PERFUME, STYLE = measure.PERFUME, measure.STYLE
 BASES = {
-    "plain": f"A {PERFUME} perfume bottle on a pedestal in an elegant studio, the camera slowly pushes in.",
+    "plain": measure.BASE_PROMPT,
     "effects": (
         f"A {PERFUME} perfume bottle on a pedestal in an elegant studio with drifting smoke, "
         "falling rose petals, gold dust and rain, the camera slowly pushes in."

@@ -12,15 +12,8 @@ from editing.look import Look, apply_instruction, find_matches, parse_prompt, re
 from editing.providers import registry
 from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEditor
 from editing.providers.offline_editor import OfflinePromptEditor
-
-PERFUME = "Maison Lumière"
-STYLE = {
-    "lighting_direction": "natural key light from the left",
-    "camera_style": "smooth dolly",
-    "mood_atmosphere": "elegant and refined",
-    "color_palette": ["champagne", "#1a1a1a", "ivory"],
-}
-BASE = f"A {PERFUME} perfume bottle on a pedestal in an elegant studio, the camera slowly pushes in."
+from tests.measure import BASE_PROMPT as BASE
+from tests.measure import PERFUME, STYLE
 
 
 @pytest.fixture

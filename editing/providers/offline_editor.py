@@ -186,6 +186,8 @@ class OfflinePromptEditor:
             concept = f"Luxury perfume ad scene featuring the {perfume} bottle."
         elif perfume.lower() not in concept.lower():
             concept = f"{concept.rstrip('.')}, featuring the {perfume} bottle."
+        if concept[-1] not in ".!?":
+            concept += "."  # the block starts a new sentence
         modified = f"{concept} {render_block(new, perfume_name=perfume, role=role)}"
         summary = summarize(current, new, perfume_name=perfume, role=role)
         log.info("offline edit %r matched %s", instruction, ", ".join(applied.matched))

@@ -398,12 +398,18 @@ def create_demo_campaign(
         "scenes": scene_docs,
     }
     with ctx.db.Session.begin() as session:
+        title = name or f"{perfume} — TikTok launch"
+        same = session.scalar(
+            select(func.count(Campaign.id)).where(
+                Campaign.brand_id == uuid.UUID(brand_id), Campaign.name.startswith(title, autoescape=True)
+            )
+        )
         session.add(
             Campaign(
                 id=campaign_id,
                 brand_id=uuid.UUID(brand_id),
                 perfume_id=uuid.UUID(perfume_id),
-                name=name or f"{perfume} — TikTok launch",
+                name=f"{title} #{same + 1}" if same else title,  # tell demo campaigns apart
                 campaign_json=campaign_json,
                 selected_variation_index=0,
                 cost=Decimal(0),

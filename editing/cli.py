@@ -32,8 +32,8 @@ def _line(text: str) -> None:
 
 
 def _progress(event: ProgressEvent) -> None:
-    if event.state != "running" or event.fraction is None:
-        sys.stderr.write(f"[{event.state:>7}] {event.label}: {event.message}\n")
+    if event.state == "done":
+        sys.stderr.write(f"[{event.elapsed_s:5.2f}s] {event.label}: {event.message}\n")
 
 
 def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
@@ -41,7 +41,7 @@ def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
         ctx,
         scenes=args.scenes,
         brand=args.brand or campaigns.DEMO_BRAND,
-        on_progress=None if args.json else lambda s, m: sys.stderr.write(f"{s}: {m}\n"),
+        on_progress=(lambda s, m: sys.stderr.write(f"{s}: {m}\n")) if args.verbose else None,
     )
     if args.json:
         _out({"campaign_id": str(cid)})
@@ -72,7 +72,7 @@ def cmd_scenes(ctx: Atelier, args: argparse.Namespace) -> None:
 def cmd_edit(ctx: Atelier, args: argparse.Namespace) -> None:
     result = edit_scene(
         ctx, args.campaign, args.scene, args.instruction, brand=args.brand, user=args.user,
-        on_progress=None if args.json else _progress,
+        on_progress=_progress if args.verbose else None,
     )  # fmt: skip
     if args.json:
         _out(result)
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m editing", description="Atelier: edit perfume ad scenes.")
     p.add_argument("--brand", help="act as this brand (campaigns of other brands are not visible)")
     p.add_argument("--user", help="name recorded on edits (default ATELIER_USER)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    p.add_argument("-v", "--verbose", action="store_true", help="show each step's progress on stderr")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
@@ -148,9 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
         if args.brand and settings.brand and args.brand != settings.brand:

@@ -285,7 +285,10 @@ class SceneEditPipeline:
     def _run_steps(self, snap: _Snapshot, run: _Run, work: Path) -> dict[str, Any]:
         ctx, fmt = self.ctx, self.ctx.video_format
         ids = (snap.brand_id, snap.perfume_id, str(self.campaign_id), snap.variation)
+        # Scene files count the scene's versions, final videos the campaign's; the edit id
+        # keeps concurrent edits from ever choosing the same key.
         version = f"v{int(snap.scene.get('edit_count', 0)) + 2}_{run.edit_id.hex[:8]}"
+        final_version = f"v{snap.base_version + 1}_{run.edit_id.hex[:8]}"
 
         # 1. rewrite the prompt
         self._emit("rewrite_prompt", "running", "asking the prompt editor")
@@ -360,12 +363,12 @@ class SceneEditPipeline:
         # 4. re-render the final video from the stored scenes
         self._emit("render_final", "running", "joining scenes and mixing audio")
         scene_keys = [s["video_key"] for s in snap.scenes]
-        final = self._render_final(snap, run, work, scene_keys, scene_path, ids, version)
+        final = self._render_final(snap, run, work, scene_keys, scene_path, ids, final_version)
         self._emit("render_final", "done", final.key)
 
         # 5. commit: the moment the edit becomes visible
         self._emit("save", "running", "saving the campaign")
-        return self._save(snap, run, work, edit, new_scene, final, scene_path, ids, version)
+        return self._save(snap, run, work, edit, new_scene, final, scene_path, ids)
 
     def _render_final(
         self,
@@ -403,7 +406,6 @@ class SceneEditPipeline:
         final: assets.StoredVideo,
         scene_path: Path,
         ids: tuple[str, str, str, int],
-        version: str,
     ) -> dict[str, Any]:
         with self.ctx.db.Session.begin() as session:
             c = session.scalars(
@@ -420,8 +422,9 @@ class SceneEditPipeline:
                 # Another scene changed meanwhile: the final must include it. Re-render under the lock.
                 stale = final
                 final = self._render_final(
-                    snap, run, work, [s["video_key"] for s in cj["scenes"]], scene_path, ids, version + "r"
-                )
+                    snap, run, work, [s["video_key"] for s in cj["scenes"]], scene_path, ids,
+                    f"v{c.version + 1}_{run.edit_id.hex[:8]}",
+                )  # fmt: skip
                 self._delete_quietly([stale.key, stale.thumbnail_key])
             now = iso_utc(datetime.now(UTC))
             scene.update(

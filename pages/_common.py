@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -117,6 +118,34 @@ def _sticky_select(label: str, options: list[str], state_key: str, fmt: Callable
         key=widget_key,
         on_change=keep,
     )
+
+
+HISTORY_COLUMNS = {
+    "timestamp": st.column_config.TextColumn("When"),
+    "campaign": st.column_config.TextColumn("Campaign"),
+    "scene_index": st.column_config.NumberColumn("Scene"),
+    "edit_prompt": st.column_config.TextColumn("Instruction", width="medium"),
+    "changes_summary": st.column_config.TextColumn("Summary", width="large"),
+    "cost": st.column_config.NumberColumn("Cost", format="$%.4f"),
+    "elapsed_s": st.column_config.NumberColumn("Duration", format="%.2f s"),
+    "status": st.column_config.TextColumn("Status"),
+    "error": st.column_config.TextColumn("Error"),
+    "user": st.column_config.TextColumn("User"),
+    "prompt_provider": st.column_config.TextColumn("Prompt editor"),
+    "video_provider": st.column_config.TextColumn("Video"),
+}
+
+
+def when(iso: str | None) -> str:
+    """'2026-11-24T08:00:58Z' → '24 Nov 2026, 08:00 UTC' (what people read)."""
+    if not iso:
+        return "—"
+    stamp = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return stamp.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+
+
+def role_label(role: str) -> str:
+    return role.upper() if role.lower() == "cta" else role.title()
 
 
 def current_brand() -> str | None:

@@ -23,22 +23,39 @@ if df.empty:
     st.stop()
 st.subheader("Per campaign")
 st.dataframe(
-    df[["campaign", "brand", "edits", "failed_edits", "edit_cost", "avg_duration_s", "campaign_cost"]],
+    df,
     hide_index=True,
+    column_order=[
+        "campaign",
+        "brand",
+        "edits",
+        "failed_edits",
+        "edit_cost",
+        "avg_duration_s",
+        "campaign_cost",
+    ],
     column_config={
+        "campaign": st.column_config.TextColumn("Campaign"),
+        "brand": st.column_config.TextColumn("Brand"),
+        "edits": st.column_config.NumberColumn("Edits"),
+        "failed_edits": st.column_config.NumberColumn("Failed"),
         "edit_cost": st.column_config.NumberColumn("Edit spend", format="$%.4f"),
         "campaign_cost": st.column_config.NumberColumn("Campaign cost", format="$%.4f"),
         "avg_duration_s": st.column_config.NumberColumn("Avg edit time", format="%.1f s"),
     },
 )
 daily = pd.DataFrame(campaigns.spend_by_day(ctx, brand=current_brand()))
-if not daily.empty:
-    st.subheader("Spend over time")
+st.subheader("Spend over time")
+if daily.empty or daily["cost"].sum() == 0:
+    st.caption("No spend yet: offline edits are free. Paid OpenAI and Replicate edits appear here by day.")
+else:
     st.altair_chart(
         alt.Chart(daily).mark_bar().encode(
             x=alt.X("day:T", title="Day"),
             y=alt.Y("cost:Q", title="Spend (USD)"),
-            color=alt.Color("campaign:N", title="Campaign"),
+            color=alt.Color(
+                "campaign:N", title="Campaign", legend=alt.Legend(orient="bottom", labelLimit=400)
+            ),
             tooltip=["day:T", "campaign:N", "edits:Q", alt.Tooltip("cost:Q", format="$.4f")],
         ),
         width="stretch",

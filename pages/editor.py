@@ -11,9 +11,18 @@ import streamlit as st
 from editing import campaigns
 from editing.domain import SceneInfo
 from editing.errors import AtelierError
+from editing.look import BLOCK_MARKER, split_prompt
 from editing.pipeline import STEPS, ProgressEvent, edit_scene
 from editing.providers.base import MAX_INSTRUCTION_CHARS
-from pages._common import current_brand, current_campaign, get_ctx, guarded
+from pages._common import (
+    HISTORY_COLUMNS,
+    current_brand,
+    current_campaign,
+    get_ctx,
+    guarded,
+    role_label,
+    when,
+)
 
 ICONS = {"pending": "○", "running": "◌", "done": "✓", "failed": "✕"}
 
@@ -35,7 +44,7 @@ def _open_dialog(scene_index: int) -> None:
 
 @st.dialog("Edit scene", width="large", on_dismiss=_close_dialog)
 def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
-    st.markdown(f"**Scene {scene.scene_index} · {scene.role}** · {scene.duration}s")
+    st.markdown(f"**Scene {scene.scene_index} · {role_label(scene.role)}** · {scene.duration}s")
     st.caption(scene.background_prompt)
     with st.form("edit_form", border=False):
         instruction = st.text_area(
@@ -89,10 +98,14 @@ def scene_card(scene: SceneInfo) -> None:
         thumb, body = st.columns([1, 3], vertical_alignment="center")
         if scene.thumbnail_url:
             thumb.image(scene.thumbnail_url, width="stretch")
-        body.markdown(f"**{scene.scene_index} · {scene.role.title()}** · {scene.duration}s")
-        body.caption(scene.background_prompt)
+        body.markdown(f"**{scene.scene_index} · {role_label(scene.role)}** · {scene.duration}s")
+        concept, block = split_prompt(scene.background_prompt)
+        body.caption(concept)
+        if block:
+            with body.expander("Cinematography", icon=":material/photo_camera:"):
+                st.caption(block.removeprefix(BLOCK_MARKER).strip())
         edited = (
-            f"Edited {scene.edit_count}× · last {scene.last_edited_at}"
+            f"Edited {scene.edit_count}× · last {when(scene.last_edited_at)}"
             if scene.edit_count
             else "Not edited yet"
         )
@@ -119,14 +132,26 @@ st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cos
 result = st.session_state.get("last_result")
 if result and result["campaign_id"] == overview["campaign_id"]:
     st.success(
-        f"Scene {result['scene_index']} edited in {result['elapsed_s']:.1f}s "
+        f"Scene {result['scene_index']} edited in {result['elapsed_s']:.2f}s "
         f"for ${result['cost']:.4f}. "
         f"{result['changes_summary']}",
         icon=":material/check_circle:",
     )
     row = campaigns.get_edit(ctx, result["edit_id"], brand=current_brand())
-    columns = ["timestamp", "scene_index", "edit_prompt", "changes_summary", "cost", "elapsed_s", "status"]
-    st.dataframe(pd.DataFrame([row.to_dict()])[columns], hide_index=True)
+    st.dataframe(
+        pd.DataFrame([{**row.to_dict(), "timestamp": when(row.timestamp)}]),
+        hide_index=True,
+        column_order=[
+            "timestamp",
+            "scene_index",
+            "edit_prompt",
+            "changes_summary",
+            "cost",
+            "elapsed_s",
+            "status",
+        ],
+        column_config=HISTORY_COLUMNS,
+    )
 elif overview["status"] == "failed" and overview["error_message"]:
     st.warning(
         f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:"

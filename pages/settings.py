@@ -26,9 +26,15 @@ values = ctx.settings.model_dump()
 table = [
     {
         "variable": var,
-        "value": ("set" if values.get(field) else "not set") if var in SECRET else str(values.get(field)),
+        "value": ("set" if values.get(field) else "not set")
+        if var in SECRET
+        else ("not set" if values.get(field) in (None, "", ()) else str(values.get(field))),
     }
     for var, field in ENV_FIELDS.items()
 ]
-st.dataframe(pd.DataFrame(table), hide_index=True)
+st.dataframe(
+    pd.DataFrame(table),
+    hide_index=True,
+    column_config={"variable": "Variable", "value": "Value"},
+)
 st.caption("Set these as environment variables or in .streamlit/secrets.toml (see secrets.toml.example).")

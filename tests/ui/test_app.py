@@ -65,6 +65,17 @@ def test_edit_through_dialog(app_env: dict[str, str]) -> None:
     assert not at.error, [e.value for e in at.error]
     assert any("Scene 1 edited" in s.value for s in at.success)
     assert at.dataframe, "the new history row is shown"
+    # the history and costs pages now draw real rows
+    at.switch_page("pages/history.py").run()
+    assert not at.exception, at.exception
+    assert at.dataframe and at.dataframe[0].value["edit_prompt"].tolist() == [
+        "make it brighter and add gold dust"
+    ]
+    assert at.metric[0].value == "1"
+    at.switch_page("pages/costs.py").run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["edits"].tolist() == [1]
+    assert any("offline edits are free" in c.value for c in at.caption)  # no spend: no empty chart
     ctx = Atelier.open()
     try:
         cid = campaigns.list_campaigns(ctx)[0]["campaign_id"]

@@ -18,7 +18,7 @@ from editing import assets
 from editing.context import Atelier
 from editing.db.models import Brand, Campaign, EditHistory, Perfume
 from editing.domain import EditHistoryRecord, SceneInfo, iso_utc
-from editing.errors import InputError, NotFoundError
+from editing.errors import AtelierError, InputError, NotFoundError
 from editing.providers.base import SceneRequest
 from editing.storage.base import audio_key, final_video_key, scene_key
 
@@ -347,76 +347,88 @@ def create_demo_campaign(
     ids = (brand_id, perfume_id, str(campaign_id), 0)
     style = dict(DEMO_STYLE_SPEC)
     scene_docs: list[dict[str, Any]] = []
-    ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=ctx.settings.tmp_dir, prefix="demo-") as tmp:
-        work = Path(tmp)
-        local_scenes: list[Path] = []
-        for i in range(scenes):
-            role, template = DEMO_SCENES[i % len(DEMO_SCENES)]
-            prompt = template.format(p=perfume)
-            report("generate_scene", f"scene {i + 1}/{scenes} ({role})")
-            req = SceneRequest(
-                prompt=prompt, style_spec=style, duration=scene_duration, role=role,
-                perfume_name=perfume, seed=i, fmt=fmt,
-            )  # fmt: skip
-            scene_dir = work / f"scene{i}"
-            scene_dir.mkdir()
-            gen = generator.generate(req, scene_dir)
-            path = assets.prepare_scene(gen.path, scene_dir, fmt, scene_duration)
-            stored = assets.store_video(ctx.storage, path, scene_key(*ids, i), scene_dir)
-            local_scenes.append(path)
-            scene_docs.append(
-                {
-                    "scene_id": i + 1,
-                    "role": role,
-                    "duration": scene_duration,
-                    "background_prompt": prompt,
-                    "edit_count": 0,
-                    "last_edited_at": None,
-                    "video_key": stored.key,
-                    "thumbnail_key": stored.thumbnail_key,
-                    "seed": i,
-                }
+    written: list[str] = []  # removed again if the campaign does not come into being
+    try:
+        ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=ctx.settings.tmp_dir, prefix="demo-") as tmp:
+            work = Path(tmp)
+            local_scenes: list[Path] = []
+            for i in range(scenes):
+                role, template = DEMO_SCENES[i % len(DEMO_SCENES)]
+                prompt = template.format(p=perfume)
+                report("generate_scene", f"scene {i + 1}/{scenes} ({role})")
+                req = SceneRequest(
+                    prompt=prompt, style_spec=style, duration=scene_duration, role=role,
+                    perfume_name=perfume, seed=i, fmt=fmt,
+                )  # fmt: skip
+                scene_dir = work / f"scene{i}"
+                scene_dir.mkdir()
+                gen = generator.generate(req, scene_dir)
+                path = assets.prepare_scene(gen.path, scene_dir, fmt, scene_duration)
+                stored = assets.store_video(ctx.storage, path, scene_key(*ids, i), scene_dir)
+                written += [stored.key, stored.thumbnail_key]
+                local_scenes.append(path)
+                scene_docs.append(
+                    {
+                        "scene_id": i + 1,
+                        "role": role,
+                        "duration": scene_duration,
+                        "background_prompt": prompt,
+                        "edit_count": 0,
+                        "last_edited_at": None,
+                        "video_key": stored.key,
+                        "thumbnail_key": stored.thumbnail_key,
+                        "seed": i,
+                    }
+                )
+            report("audio", "synthesizing the music bed")
+            akey = audio_key(*ids)
+            wav = ctx.audio_synth().synthesize(style, scene_duration * scenes, work / "music_bed.wav")
+            ctx.storage.put_file(akey, wav, "audio/wav")
+            written.append(akey)
+            report("render_final", "rendering the final video")
+            final = assets.render_final(
+                ctx.storage, local_scenes, akey, work, fmt=fmt, cache_dir=ctx.settings.cache_dir
             )
-        report("audio", "synthesizing the music bed")
-        akey = audio_key(*ids)
-        wav = ctx.audio_synth().synthesize(style, scene_duration * scenes, work / "music_bed.wav")
-        ctx.storage.put_file(akey, wav, "audio/wav")
-        report("render_final", "rendering the final video")
-        final = assets.render_final(
-            ctx.storage, local_scenes, akey, work, fmt=fmt, cache_dir=ctx.settings.cache_dir
-        )
-        stored_final = assets.store_video(ctx.storage, final, final_video_key(*ids), work)
-    campaign_json = {
-        "perfume_name": perfume,
-        "brand_name": brand,
-        "style_spec": style,
-        "audio_url": akey,
-        "selected_variation_index": 0,
-        "final_video_key": stored_final.key,
-        "final_thumbnail_key": stored_final.thumbnail_key,
-        "scenes": scene_docs,
-    }
-    with ctx.db.Session.begin() as session:
-        title = name or f"{perfume} — TikTok launch"
-        same = session.scalar(
-            select(func.count(Campaign.id)).where(
-                Campaign.brand_id == uuid.UUID(brand_id), Campaign.name.startswith(title, autoescape=True)
+            stored_final = assets.store_video(ctx.storage, final, final_video_key(*ids), work)
+            written += [stored_final.key, stored_final.thumbnail_key]
+        campaign_json = {
+            "perfume_name": perfume,
+            "brand_name": brand,
+            "style_spec": style,
+            "audio_url": akey,
+            "selected_variation_index": 0,
+            "final_video_key": stored_final.key,
+            "final_thumbnail_key": stored_final.thumbnail_key,
+            "scenes": scene_docs,
+        }
+        with ctx.db.Session.begin() as session:
+            title = name or f"{perfume} — TikTok launch"
+            same = session.scalar(
+                select(func.count(Campaign.id)).where(
+                    Campaign.brand_id == uuid.UUID(brand_id), Campaign.name.startswith(title, autoescape=True)
+                )
             )
-        )
-        session.add(
-            Campaign(
-                id=campaign_id,
-                brand_id=uuid.UUID(brand_id),
-                perfume_id=uuid.UUID(perfume_id),
-                name=f"{title} #{same + 1}" if same else title,  # tell demo campaigns apart
-                campaign_json=campaign_json,
-                selected_variation_index=0,
-                cost=Decimal(0),
-                status="completed",
-                version=1,
+            session.add(
+                Campaign(
+                    id=campaign_id,
+                    brand_id=uuid.UUID(brand_id),
+                    perfume_id=uuid.UUID(perfume_id),
+                    name=f"{title} #{same + 1}" if same else title,  # tell demo campaigns apart
+                    campaign_json=campaign_json,
+                    selected_variation_index=0,
+                    cost=Decimal(0),
+                    status="completed",
+                    version=1,
+                )
             )
-        )
+    except BaseException:
+        for key in written:
+            try:
+                ctx.storage.delete(key)
+            except AtelierError as exc:
+                log.warning("could not remove %s of a failed demo build: %s", key, exc)
+        raise
     report("save", f"campaign {campaign_id} created")
     log.info("demo campaign %s created with %d scenes", campaign_id, scenes)
     return campaign_id

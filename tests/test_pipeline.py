@@ -303,3 +303,30 @@ def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str
     assert "Interrupted" in (dead.error or "") and dead.cost == pytest.approx(0.001 + video)
     overview = campaigns.campaign_overview(ctx, demo)
     assert overview["status"] == "failed" and overview["cost"] == pytest.approx(0.001 + video)
+
+
+class BrokenSynth:
+    """An audio provider that fails after the scenes were stored (as a full disk would)."""
+
+    name = "broken"
+
+    def __init__(self, settings: Any) -> None:
+        pass
+
+    def synthesize(self, style_spec: dict[str, Any], duration: float, dst: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failed_demo_build_leaves_no_files_and_no_campaign(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.AUDIO_SYNTHS, "offline", f"{__name__}:BrokenSynth")
+    ctx = Atelier.open(make_settings())
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0)
+        assert campaigns.list_campaigns(ctx) == []
+        assert [p for p in ctx.storage.root.rglob("*") if p.is_file()] == []
+        assert not list(ctx.settings.tmp_dir.iterdir())
+    finally:
+        ctx.close()

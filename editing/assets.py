@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from editing import media
+from editing.errors import AtelierError
 from editing.providers.base import VideoFormat
 from editing.storage.base import Storage, thumbnail_key
 from editing.storage.local import LocalStorage
@@ -45,6 +46,15 @@ def store_video(storage: Storage, path: Path, key: str, workdir: Path) -> Stored
     storage.put_file(key, path, "video/mp4")
     storage.put_file(tkey, thumb, "image/jpeg")
     return StoredVideo(key=key, thumbnail_key=tkey, duration=info.duration)
+
+
+def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> None:
+    """Best effort: an unreferenced file left behind is harmless, a failure on top of a failure is not."""
+    for key in keys:
+        try:
+            storage.delete(key)
+        except AtelierError as exc:
+            log.warning("could not remove %s (%s): %s", key, why, exc)
 
 
 def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:

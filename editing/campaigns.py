@@ -18,7 +18,7 @@ from editing import assets
 from editing.context import Atelier
 from editing.db.models import Brand, Campaign, EditHistory, Perfume
 from editing.domain import EditHistoryRecord, SceneInfo, iso_utc
-from editing.errors import AtelierError, InputError, NotFoundError
+from editing.errors import InputError, NotFoundError
 from editing.providers.base import SceneRequest
 from editing.storage.base import audio_key, final_video_key, scene_key
 
@@ -423,11 +423,7 @@ def create_demo_campaign(
                 )
             )
     except BaseException:
-        for key in written:
-            try:
-                ctx.storage.delete(key)
-            except AtelierError as exc:
-                log.warning("could not remove %s of a failed demo build: %s", key, exc)
+        assets.delete_quietly(ctx.storage, written, "failed demo build")
         raise
     report("save", f"campaign {campaign_id} created")
     log.info("demo campaign %s created with %d scenes", campaign_id, scenes)

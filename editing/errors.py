@@ -25,6 +25,12 @@ class AtelierError(Exception):
         return " ".join(super().__str__().split())
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a foreign exception's message (driver errors span several lines)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class InputError(AtelierError):
     """The request itself is invalid; nothing was changed."""
 

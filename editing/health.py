@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from editing.context import Atelier
-from editing.errors import AtelierError
+from editing.errors import AtelierError, first_line
 
 
 def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
@@ -20,8 +20,7 @@ def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
     except AtelierError as exc:
         detail, ok = str(exc), False
     except Exception as exc:  # a health check reports, it never raises
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        detail, ok = f"{type(exc).__name__}: {first}", False
+        detail, ok = f"{type(exc).__name__}: {first_line(exc)}", False
     return {"kind": kind, "provider": provider, "ok": ok, "detail": detail,
             "latency_ms": round((time.monotonic() - t0) * 1000, 1)}  # fmt: skip
 

@@ -425,7 +425,7 @@ class SceneEditPipeline:
                     snap, run, work, [s["video_key"] for s in cj["scenes"]], scene_path, ids,
                     f"v{c.version + 1}_{run.edit_id.hex[:8]}",
                 )  # fmt: skip
-                self._delete_quietly([stale.key, stale.thumbnail_key])
+                assets.delete_quietly(self.ctx.storage, [stale.key, stale.thumbnail_key], "stale final")
             now = iso_utc(datetime.now(UTC))
             scene.update(
                 background_prompt=edit.modified_prompt,
@@ -468,15 +468,7 @@ class SceneEditPipeline:
     def _cleanup_unreferenced(self, run: _Run) -> None:
         """After a failure, drop final renders (free to remake) but keep a paid-for scene,
         whose key is on the failed edit's row."""
-        self._delete_quietly(run.finals)
-
-    def _delete_quietly(self, keys: list[str]) -> None:
-        """Best effort: an unreferenced file left behind is harmless, a failed edit is not."""
-        for key in keys:
-            try:
-                self.ctx.storage.delete(key)
-            except AtelierError as exc:
-                log.warning("could not remove unreferenced %s: %s", key, exc)
+        assets.delete_quietly(self.ctx.storage, run.finals, "final of a failed edit")
 
 
 def recover_interrupted_edits(ctx: Atelier, *, older_than_s: float | None = None) -> int:

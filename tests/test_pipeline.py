@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,35 +156,41 @@ class CorruptGenerator:
         return "ok"
 
 
-def test_failed_generation_keeps_campaign_and_records_spend(
-    make_settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def corrupt(make_settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Atelier, str]]:
+    """An Atelier whose video provider is CorruptGenerator, and a 2-scene demo campaign."""
     monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", f"{__name__}:CorruptGenerator")
     ctx = Atelier.open(make_settings(ATELIER_VIDEO_GENERATOR="corrupt"))
     try:
-        cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
-        before = _state(ctx, cid)
-        with pytest.raises(Exception, match=r"not a video"):
-            edit_scene(ctx, cid, 0, "make it brighter")
-        after = _state(ctx, cid)
-        assert after["json"] == before["json"]  # scene, prompt and final untouched
-        assert after["files"] == before["files"]  # nothing stored, no temp file behind
-        assert not list(ctx.settings.tmp_dir.iterdir())
-        history = campaigns.get_history(ctx, cid)
-        assert [h.status for h in history] == ["failed"]
-        assert history[0].cost == pytest.approx(0.25)  # the money spent is not lost
-        overview = campaigns.campaign_overview(ctx, cid)
-        assert overview["status"] == "failed" and "mp4" in overview["error_message"]
-        assert campaigns.cost_summary(ctx)["total_edit_cost"] == pytest.approx(0.25)
+        yield ctx, str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
     finally:
         ctx.close()
-    # the next good edit (offline generator again) clears the failure
-    ctx = Atelier.open(make_settings())
-    try:
+
+
+def test_failed_generation_keeps_campaign_and_records_spend(
+    corrupt: tuple[Atelier, str], make_settings: Any
+) -> None:
+    ctx, cid = corrupt
+    before = _state(ctx, cid)
+    with pytest.raises(Exception, match=r"not a video"):
         edit_scene(ctx, cid, 0, "make it brighter")
-        assert campaigns.campaign_overview(ctx, cid)["status"] == "completed"
+    after = _state(ctx, cid)
+    assert after["json"] == before["json"]  # scene, prompt and final untouched
+    assert after["files"] == before["files"]  # nothing stored, no temp file behind
+    assert not list(ctx.settings.tmp_dir.iterdir())
+    history = campaigns.get_history(ctx, cid)
+    assert [h.status for h in history] == ["failed"]
+    assert history[0].cost == pytest.approx(0.25)  # the money spent is not lost
+    overview = campaigns.campaign_overview(ctx, cid)
+    assert overview["status"] == "failed" and "mp4" in overview["error_message"]
+    assert campaigns.cost_summary(ctx)["total_edit_cost"] == pytest.approx(0.25)
+    # the next good edit (offline generator again) clears the failure
+    good = Atelier.open(make_settings())
+    try:
+        edit_scene(good, cid, 0, "make it brighter")
+        assert campaigns.campaign_overview(good, cid)["status"] == "completed"
     finally:
-        ctx.close()
+        good.close()
 
 
 def test_concurrent_edit_of_another_scene_is_kept_in_final(ctx: Atelier, demo: str) -> None:
@@ -251,28 +258,21 @@ def test_interruption_mid_edit_is_recorded_and_changes_nothing(ctx: Atelier, dem
     assert new_files and all("final_video" not in str(f) for f in new_files)
 
 
-def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(
-    make_settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(corrupt: tuple[Atelier, str]) -> None:
     """The failure's cost is added in SQL: an edit committed meanwhile keeps its own cost."""
-    monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", f"{__name__}:CorruptGenerator")
-    ctx = Atelier.open(make_settings(ATELIER_VIDEO_GENERATOR="corrupt"))
-    try:
-        cid = str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
+    ctx, cid = corrupt
 
-        def concurrent_commit(ev: ProgressEvent) -> None:
-            if ev.step == "store_scene" and ev.state == "running":
-                with ctx.db.Session.begin() as s:  # another process charging this campaign
-                    s.execute(
-                        update(Campaign).where(Campaign.id == campaigns.parse_campaign_id(cid))
-                        .values(cost=Campaign.cost + 1)
-                    )  # fmt: skip
+    def concurrent_commit(ev: ProgressEvent) -> None:
+        if ev.step == "store_scene" and ev.state == "running":
+            with ctx.db.Session.begin() as s:  # another process charging this campaign
+                s.execute(
+                    update(Campaign).where(Campaign.id == campaigns.parse_campaign_id(cid))
+                    .values(cost=Campaign.cost + 1)
+                )  # fmt: skip
 
-        with pytest.raises(Exception, match="not a video"):
-            edit_scene(ctx, cid, 0, "make it brighter", on_progress=concurrent_commit)
-        assert campaigns.campaign_overview(ctx, cid)["cost"] == pytest.approx(1.25)
-    finally:
-        ctx.close()
+    with pytest.raises(Exception, match="not a video"):
+        edit_scene(ctx, cid, 0, "make it brighter", on_progress=concurrent_commit)
+    assert campaigns.campaign_overview(ctx, cid)["cost"] == pytest.approx(1.25)
 
 
 def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str) -> None:

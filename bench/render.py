@@ -14,7 +14,7 @@ before the edit), then replaces the middle scene and re-renders, timing:
   place + one bare ffmpeg concat-demuxer stream copy muxing the AAC bed (with the
   same demuxer options and index reservation Atelier's ffmpeg fallback uses);
 - ``copy_bytes_s``: copying the final file once (copy_file_range), the least any
-  writer of a whole file pays; ``final_mb`` is its size;
+  writer of a whole file pays, timed in turn with the two above; ``final_mb`` is its size;
 - ``moviepy_s``: moviepy's concatenate_videoclips + write_videofile of the same
   scenes and bed (the usual approach: decode and re-encode everything);
 - ``foreign_*``: the same edit when the new scene is a model's mp4 (re-encoded);
@@ -103,20 +103,36 @@ def music_bed(path: Path) -> Path:
 
 
 def timed(fn: Callable[[], object]) -> float:
+    """Seconds ``fn`` takes; a directory it returns is removed afterwards, outside the timing.
+
+    Removing each run's output keeps tens of MB of dirty pages per run from piling up: the
+    kernel's writeback of them would slow the later runs' writes.
+    """
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    out = fn()
+    elapsed = time.perf_counter() - start
+    if isinstance(out, Path):
+        shutil.rmtree(out)
+    return elapsed
 
 
 def median_of(repeat: int, *fns: Callable[[], object]) -> list[float]:
     """Run the functions in turn ``repeat`` times (after one warm-up round); median time of each."""
     for fn in fns:
-        fn()
+        timed(fn)
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for k, fn in enumerate(fns):
             times[k].append(timed(fn))
     return [statistics.median(t) for t in times]
+
+
+def copy_bytes(src: Path, dst: Path) -> None:
+    """Copy a file inside the kernel (copy_file_range), the cheapest way to write its bytes."""
+    with src.open("rb") as a, dst.open("wb") as b:
+        size, done = src.stat().st_size, 0
+        while done < size:
+            done += os.copy_file_range(a.fileno(), b.fileno(), size - done, done)
 
 
 def floor_listing(scenes: list[Path], work: Path) -> Path:
@@ -197,8 +213,8 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
 
         counter = iter(range(10**6))
 
-        def atelier(new: Path, length: float) -> Callable[[], object]:
-            def edit() -> None:
+        def atelier(new: Path, length: float) -> Callable[[], Path]:
+            def edit() -> Path:
                 k = next(counter)
                 work = root / f"edit{k}"
                 work.mkdir()
@@ -206,11 +222,12 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
                 media.normalize_scene(new, scene, fmt, length)
                 edited = [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]]
                 media.render_final(edited, bed, work / "final.mp4", work, cache_dir=cache)
+                return work
 
             return edit
 
-        def floor(encode: bool) -> Callable[[], object]:
-            def edit() -> None:
+        def floor(encode: bool) -> Callable[[], Path]:
+            def edit() -> Path:
                 k = next(counter)
                 work = root / f"floor{k}"
                 work.mkdir()
@@ -227,16 +244,17 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
                 floor_render(
                     [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]], bed_m4a, work / "final.mp4", work
                 )
+                return work
 
             return edit
 
-        def retime_atelier() -> None:
+        def retime_atelier() -> Path:
             for stale in cache.glob("bed-*.m4a"):
                 if stale != bed_m4a:
                     stale.unlink()
-            atelier(new_longer, seconds + 1)()
+            return atelier(new_longer, seconds + 1)()
 
-        def retime_floor() -> None:
+        def retime_floor() -> Path:
             k = next(counter)
             work = root / f"floor{k}"
             work.mkdir()
@@ -245,14 +263,9 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
             edited = [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]]
             longer = samples + media.AUDIO_RATE
             floor_render_with_audio_encode(edited, bed, work / "final.mp4", work, longer)
+            return work
 
-        atelier_s, floor_s = median_of(repeat, atelier(new_canonical, seconds), floor(encode=False))
-        foreign_s, foreign_floor_s = median_of(
-            max(3, repeat // 2), atelier(new_foreign, seconds), floor(encode=True)
-        )
-        retime_s, retime_floor_s = median_of(max(3, repeat // 2), retime_atelier, retime_floor)
-
-        # One more edit to check the output and to feed moviepy the very same scenes.
+        # One edit to check the output (and to feed moviepy the very same scenes).
         check_dir = root / "check"
         check_dir.mkdir()
         media.normalize_scene(new_canonical, check_dir / "scene.mp4", fmt, seconds)
@@ -260,7 +273,21 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         last = check_dir / "final.mp4"
         media.render_final(edited, bed, last, check_dir, cache_dir=cache)
         check = media.probe(last, count_frames=True)
-        copy_bytes_s = median_of(repeat, lambda: shutil.copyfile(last, root / f"copy{next(counter)}.mp4"))[0]
+
+        def copy_final() -> Path:
+            work = root / f"copy{next(counter)}"
+            work.mkdir()
+            copy_bytes(last, work / "final.mp4")
+            return work
+
+        atelier_s, floor_s, copy_bytes_s = median_of(
+            repeat, atelier(new_canonical, seconds), floor(encode=False), copy_final
+        )
+        foreign_s, foreign_floor_s = median_of(
+            max(3, repeat // 2), atelier(new_foreign, seconds), floor(encode=True)
+        )
+        retime_s, retime_floor_s = median_of(max(3, repeat // 2), retime_atelier, retime_floor)
+
         final_mb = last.stat().st_size / 1e6
         thumbs_s = median_of(repeat, lambda: (
             media.extract_thumbnail(new_canonical, root / "t_scene.jpg"),

@@ -37,10 +37,15 @@ ARGS = [
 ]
 PLAY = """async () => {
   const v = document.querySelector('video');
-  v.muted = true;
   await v.play();
   await new Promise(r => setTimeout(r, 1200));
-  return {t: v.currentTime, w: v.videoWidth, h: v.videoHeight, err: v.error && v.error.code};
+  const first = {t: v.currentTime, w: v.videoWidth, h: v.videoHeight, err: v.error && v.error.code,
+                 audio: v.webkitAudioDecodedByteCount, video: v.webkitVideoDecodedByteCount};
+  // across the last scene boundary to the very end: the whole file plays
+  const ended = new Promise(r => v.addEventListener('ended', () => r(true), {once: true}));
+  v.currentTime = v.duration - 1.5;
+  const done = await Promise.race([ended, new Promise(r => setTimeout(() => r(false), 8000))]);
+  return {...first, ended: done, end_err: v.error && v.error.code, duration: v.duration};
 }"""
 
 if not Path(CHROMIUM).exists():
@@ -97,6 +102,8 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             page.wait_for_selector("video", timeout=30_000)
             playback = page.evaluate(PLAY)
             assert playback["err"] is None and playback["t"] > 0.3, playback
+            assert playback["audio"] > 0 and playback["video"] > 0, "Chromium decodes both tracks"
+            assert playback["ended"] and playback["end_err"] is None, playback
             assert (playback["w"], playback["h"]) == (360, 640)
 
             page.get_by_role("button", name="Edit").nth(2).click()

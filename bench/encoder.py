@@ -8,7 +8,10 @@ under several x264 settings. For each: wall time (best of ``--repeat``), output 
 against the source frames in dB (-10*log10(1-SSIM); higher is better, +1 dB is a visible
 step on gradients), and whether the parameter sets (avcC) are the campaign's, i.e. whether
 scenes made with it would still join with the others by byte copy. Two contents: the grainy
-lavfi picture of bench/render.py, and a procedural perfume scene (product-like).
+lavfi picture of bench/render.py, and a procedural perfume scene (product-like). For each
+content, ``moviepy_s`` is moviepy's concatenate + write_videofile of five 4 s scenes of it
+(bench/render.py's baseline): an edit 20x faster than moviepy must take less than
+``moviepy_s / 20``, encode and join together.
 
 Prints one JSON line.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from render import FMT, NEW_SCENE, ffmpeg, model_scene  # the same "model" scene as bench/render.py
+from render import FMT, NEW_SCENE, canonical_scene, ffmpeg, model_scene, moviepy_render, music_bed, timed
 
 from editing import media
 
@@ -69,18 +72,41 @@ def ssim_db(out: Path, src: Path) -> float:
     return -10 * math.log10(max(1e-9, 1 - float(found.group(1))))
 
 
-def product_scene(work: Path) -> Path:
-    """A procedural perfume scene, re-encoded as a model's output would be."""
+PLACES = (
+    "black marble with drifting smoke and gold dust",
+    "a rose garden with falling petals",
+    "silk in candle light",
+    "a terrace at dusk with city lights",
+    "a champagne backdrop, end card",
+)
+
+
+def procedural(work: Path, i: int, seconds: float) -> Path:
+    """A scene of the offline generator (canonical already)."""
     from editing.providers.base import SceneRequest
     from editing.providers.procedural import ProceduralVideoGenerator
 
     request = SceneRequest(
-        prompt="A perfume bottle on black marble with drifting smoke and gold dust, golden hour, slow orbit.",
-        style_spec=None, duration=5, perfume_name="Maison Lumière", fmt=FMT,
+        prompt=f"A perfume bottle on {PLACES[i]}, golden hour light, slow orbit.",
+        style_spec=None, duration=seconds, perfume_name="Maison Lumière", fmt=FMT,
     )  # fmt: skip
-    scene = ProceduralVideoGenerator().generate(request, work)
+    folder = work / f"procedural-{i}-{seconds:g}s"
+    folder.mkdir()
+    return ProceduralVideoGenerator().generate(request, folder).path
+
+
+def moviepy_s(work: Path, scenes: list[Path]) -> float:
+    bed = work / "bed.wav"
+    if not bed.exists():
+        music_bed(bed)
+    return timed(lambda: moviepy_render(scenes, bed, work / "moviepy.mp4", FMT))
+
+
+def product_scene(work: Path) -> Path:
+    """A procedural perfume scene, re-encoded as a model's output would be."""
+    scene = procedural(work, 0, 5)
     out = work / "product_model.mp4"
-    ffmpeg("-i", str(scene.path), "-f", "lavfi", "-i", "sine=f=440:d=5", "-t", "5", "-c:v", "libx264",
+    ffmpeg("-i", str(scene), "-f", "lavfi", "-i", "sine=f=440:d=5", "-t", "5", "-c:v", "libx264",
            "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out))  # fmt: skip
     return out
 
@@ -95,6 +121,10 @@ def main() -> None:
         work = Path(tmp)
         sources = {"grainy": model_scene(work / "grainy.mp4", NEW_SCENE, FMT), "product": product_scene(work)}
         load = os.getloadavg()[0]
+        baseline = {
+            "grainy": moviepy_s(work, [canonical_scene(work / f"g{i}.mp4", i, 4, FMT) for i in range(5)]),
+            "product": moviepy_s(work, [procedural(work, i, 4) for i in range(5)]),
+        }
         for content, src in sources.items():
             for name, (preset, crf, extra) in SETTINGS.items():
                 out = work / "out.mp4"
@@ -113,7 +143,8 @@ def main() -> None:
                     "joins_with_campaign": bool(box and box.avcc == reference),
                 })  # fmt: skip
     print(json.dumps({"bench": "encoder", "frames": FRAMES, "size": f"{FMT.width}x{FMT.height}@{FMT.fps}",
-                      "rows": rows, "load_avg_1m": round(load, 2)}))  # fmt: skip
+                      "moviepy_s": {k: round(v, 2) for k, v in baseline.items()}, "rows": rows,
+                      "load_avg_1m": round(load, 2)}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -114,42 +114,49 @@ def _expand_chunks(stsc: np.ndarray, chunk_offsets: np.ndarray, sizes: np.ndarra
     return chunk_offsets[chunk_of] + before - before[first[chunk_of]]
 
 
-def _read_moov(path: Path) -> tuple[bytes, int]:
-    """The moov box's payload and the file's size, walking the top-level boxes by seeking."""
-    with path.open("rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        pos, moov = 0, None
-        while pos + 8 <= size:
-            f.seek(pos)
-            head = f.read(16)
-            box_size, kind = struct.unpack_from(">I4s", head)
-            start = 8
-            if box_size == 1 and len(head) == 16:
-                box_size, start = struct.unpack_from(">Q", head, 8)[0], 16
-            elif box_size == 0:
-                box_size = size - pos
-            if kind not in TOP_LEVEL or box_size < start or pos + box_size > size:
-                raise Unsupported(f"{path.name} is not a complete plain mp4")
-            if kind == b"moof":
-                raise Unsupported(f"{path.name} is fragmented")
-            if kind == b"moov":
-                f.seek(pos + start)
-                moov = f.read(box_size - start)
-            pos += box_size
+def _read_moov(fd: int, path: Path) -> tuple[bytes, int]:
+    """The moov box's payload and the file's size, walking the top-level boxes (mdat is never read)."""
+    size = os.fstat(fd).st_size
+    pos, moov = 0, None
+    while pos + 8 <= size:
+        head = os.pread(fd, 16, pos)
+        box_size, kind = struct.unpack_from(">I4s", head)
+        start = 8
+        if box_size == 1 and len(head) == 16:
+            box_size, start = struct.unpack_from(">Q", head, 8)[0], 16
+        elif box_size == 0:
+            box_size = size - pos
+        if kind not in TOP_LEVEL or box_size < start or pos + box_size > size:
+            raise Unsupported(f"{path.name} is not a complete plain mp4")
+        if kind == b"moof":
+            raise Unsupported(f"{path.name} is fragmented")
+        if kind == b"moov":
+            moov = os.pread(fd, box_size - start, pos + start)
+        pos += box_size
     if moov is None:
         raise Unsupported(f"{path.name} has no index")
     return moov, size
 
 
-def read_tracks(path: Path) -> list[Track]:
+def read_tracks(path: Path, fd: int | None = None) -> list[Track]:
     """Every track of a plain (not fragmented) mp4 with its sample tables.
+
+    With ``fd`` (open on ``path``), the file is read through it, so a caller that then
+    copies the samples through the same descriptor reads the very file it indexed.
 
     Raises:
         Unsupported: the file is not an mp4 this module can join.
+        OSError: the file cannot be read.
     """
     path = Path(path)
+    if fd is None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return read_tracks(path, fd)
+        finally:
+            os.close(fd)
     try:
-        moov, file_size = _read_moov(path)
+        moov, file_size = _read_moov(fd, path)
         movie_timescale = 0
         tracks = []
         for kind, start, end, _ in boxes(moov, 0, len(moov)):
@@ -158,7 +165,7 @@ def read_tracks(path: Path) -> list[Track]:
                 movie_timescale = struct.unpack_from(">I", moov, start + (20 if version == 1 else 12))[0]
             elif kind == b"trak":
                 tracks.append(_read_track(path, moov, start, end, movie_timescale, file_size))
-    except (OSError, struct.error, ValueError, IndexError) as exc:
+    except (struct.error, ValueError, IndexError) as exc:
         raise Unsupported(f"{path.name}: {exc}") from exc
     return tracks
 
@@ -288,27 +295,21 @@ def _tkhd(payload: bytes, track_id: int, duration: int) -> bytes:
     return _patch(payload, [(20 if payload[0] == 1 else 12, ">I", track_id)])
 
 
-def _stsd_with_bitrate(stsd: bytes, max_bitrate: int, avg_bitrate: int) -> bytes:
-    """The sample description with its btrt box (if any) describing the joined stream."""
+def _with_bitrates(stsd: bytes, track: Track) -> bytes:
+    """The sample description with its btrt box (if any) describing the joined stream.
+
+    maxBitrate is the most bytes in any one-second window, avgBitrate the whole track's.
+    """
     at = stsd.find(b"btrt")
-    if at < 4 or struct.unpack_from(">I", stsd, at - 4)[0] != 20:
+    if at < 4 or struct.unpack_from(">I", stsd, at - 4)[0] != 20 or not track.duration:
         return stsd
-    return _patch(stsd, [(at + 8, ">I", max_bitrate), (at + 12, ">I", avg_bitrate)])
-
-
-def _max_bitrate(stsd: bytes) -> int:
-    """The btrt box's maxBitrate (0 without one): the joined stream's peak is the scenes' highest."""
-    at = stsd.find(b"btrt")
-    if at < 4 or struct.unpack_from(">I", stsd, at - 4)[0] != 20:
-        return 0
-    return int(struct.unpack_from(">I", stsd, at + 8)[0])
-
-
-def _without_btrt(stsd: bytes) -> bytes:
-    at = stsd.find(b"btrt")
-    if at < 4:
-        return stsd
-    return stsd[: at + 4] + bytes(12) + stsd[at + 16 :]
+    dts = np.cumsum(track.deltas) - track.deltas
+    total = np.concatenate(([0], np.cumsum(track.sizes)))
+    window_end = np.searchsorted(dts, dts + track.timescale, side="left")
+    peak = int((total[window_end] - total[: len(dts)]).max()) * 8
+    average = int(total[-1]) * 8 * track.timescale // track.duration
+    top = 2**32 - 1
+    return _patch(stsd, [(at + 8, ">I", min(peak, top)), (at + 12, ">I", min(average, top))])
 
 
 @dataclass
@@ -322,24 +323,49 @@ class _Layout:
     chunk_offset: list[int]  # output file offset of each chunk (filled in by the writer)
 
 
+def _description(stsd: bytes) -> tuple[bytes, ...]:
+    """What makes two video sample descriptions interchangeable: entry type, size, avcC, pasp.
+
+    The encoder name, bitrate box (btrt) and colour box (colr, which repeats what the
+    SPS says) may differ between files that join perfectly well.
+    """
+    entry = stsd[8:]
+    kind, width_height = entry[4:8], entry[32:36]
+    children = {
+        k: entry[ps:pe] for k, ps, pe, _ in boxes(entry, 86, len(entry)) if k not in (b"btrt", b"colr")
+    }
+    return (kind, width_height, *(k + v for k, v in sorted(children.items())))
+
+
 def _concat_video(tracks: Sequence[Track]) -> tuple[Track, np.ndarray]:
-    """One video track made of ``tracks`` back to back, and the scene each sample comes from."""
+    """One video track made of ``tracks`` back to back, and the scene each sample comes from.
+
+    Scenes may differ in decoder delay (a scene of two frames has no B-frames, so no
+    composition offsets and no edit): each scene's offsets are shifted to the largest
+    delay, which the joined track's one edit then removes.
+    """
     first = tracks[0]
-    reference = _without_btrt(first.raw[b"stsd"])
-    has_cts = first.cts is not None
+    reference = _description(first.raw[b"stsd"])
+    delay = max(t.media_time for t in tracks)
+    shifted = []
     for t in tracks:
-        if t.timescale != first.timescale or t.media_time != first.media_time:
-            raise Unsupported(f"{t.source.name}: another timescale or decoder delay")
-        if _without_btrt(t.raw[b"stsd"]) != reference:
-            raise Unsupported(f"{t.source.name}: another sample description")
-        if (t.cts is not None) != has_cts or not len(t.sizes) or b"vmhd" not in t.raw:
-            raise Unsupported(f"{t.source.name}: another frame ordering")
+        name = t.source.name
+        if t.timescale != first.timescale:
+            raise Unsupported(f"{name}: another timescale")
+        if _description(t.raw[b"stsd"]) != reference:
+            raise Unsupported(f"{name}: another sample description")
+        if not len(t.sizes) or b"vmhd" not in t.raw or b"sgpd" in t.raw or b"sbgp" in t.raw:
+            raise Unsupported(f"{name}: an unusual video track")
         dts = np.cumsum(t.deltas) - t.deltas
-        start = int((dts + (t.cts if t.cts is not None else 0)).min())
-        if start != t.media_time:  # each scene must show its first frame where its edit says
-            raise Unsupported(f"{t.source.name}: does not start at its first frame")
+        cts = t.cts if t.cts is not None else np.zeros(len(dts), dtype=np.int64)
+        # Shown frames must be exactly the decoded ones, from the edit's start on: nothing
+        # hidden by the edit, nothing overlapping the next scene.
+        if not np.array_equal(np.sort(dts + cts), dts + t.media_time):
+            raise Unsupported(f"{name}: its frames are not shown once each from its start")
         if abs(t.presented - t.duration / t.timescale) > 1 / t.timescale + 1e-3:
-            raise Unsupported(f"{t.source.name}: the edit list trims the scene")
+            raise Unsupported(f"{name}: the edit list trims the scene")
+        shifted.append(cts + (delay - t.media_time))
+    cts_all = np.concatenate(shifted)
     counts = np.array([len(t.sizes) for t in tracks])
     bases = np.cumsum(counts) - counts
     syncs = [
@@ -350,13 +376,13 @@ def _concat_video(tracks: Sequence[Track]) -> tuple[Track, np.ndarray]:
         source=first.source,
         handler="vide",
         timescale=first.timescale,
-        media_time=first.media_time,
+        media_time=delay,
         presented=sum(t.duration for t in tracks) / first.timescale,
         raw=dict(first.raw),
         sizes=np.concatenate([t.sizes for t in tracks]),
         offsets=np.concatenate([t.offsets for t in tracks]),
         deltas=np.concatenate([t.deltas for t in tracks]),
-        cts=np.concatenate([t.cts for t in tracks]) if has_cts else None,  # type: ignore[misc]
+        cts=cts_all if cts_all.any() else None,
         sync=np.concatenate(syncs),
     )
     return joined, np.repeat(np.arange(len(tracks)), counts)
@@ -460,24 +486,49 @@ def _mvhd(timescale: int, duration: int, next_track: int) -> bytes:
     )  # fmt: skip
 
 
-_FTYP = _box(b"ftyp", b"isom", struct.pack(">I", 0x200), b"isomiso2avc1mp41")
+def _ftyp(signed_offsets: bool) -> bytes:
+    brands = b"isomiso2avc1mp41" + (b"iso4" if signed_offsets else b"")  # iso4: ctts version 1
+    return _box(b"ftyp", b"isom", struct.pack(">I", 0x200), brands)
 
 
 def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
     """Write ``dst``: the scenes' video back to back and ``audio``'s one track beside it.
 
-    ``scenes`` are single-video-track mp4s with the same sample description (avcC) and
-    decoder delay; ``audio`` (an m4a with one audio track, already the video's length) is
-    muxed as it is. ``dst`` is overwritten.
+    ``scenes`` are single-video-track mp4s with the same sample description (avcC);
+    ``audio`` (an m4a with one audio track, already the video's length) is muxed as it
+    is. Each input is opened once, and its index and samples are read through that one
+    descriptor. ``dst`` is overwritten.
 
     Raises:
-        Unsupported: the inputs are not joinable this way (nothing useful was written).
+        Unsupported: the inputs are not joinable this way (``dst`` is not written).
         OSError: reading or writing failed.
     """
-    sources = [Path(p) for p in scenes]
+    files = [Path(p) for p in scenes] + ([Path(audio)] if audio is not None else [])
+    fds: list[int] = []
+    try:
+        for path in files:
+            fds.append(os.open(path, os.O_RDONLY))
+        try:
+            head, copies = _prepare(files, fds, with_audio=audio is not None)
+        except (struct.error, ValueError, IndexError, OverflowError) as exc:
+            raise Unsupported(f"cannot index the joined file: {exc}") from exc
+        _write(dst, head, fds, copies)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    expected = len(head) + sum(length for _, _, length in copies)
+    if dst.stat().st_size != expected:
+        raise OSError(errno.EIO, f"joined file is {dst.stat().st_size} bytes, expected {expected}")
+
+
+def _prepare(
+    files: Sequence[Path], fds: Sequence[int], *, with_audio: bool
+) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """The joined file's head (ftyp, moov, mdat header) and the byte ranges to copy after it."""
+    scene_count = len(files) - with_audio
     videos = []
-    for path in sources:
-        found = [t for t in read_tracks(path) if t.handler == "vide"]
+    for path, fd in zip(files[:scene_count], fds, strict=False):
+        found = [t for t in read_tracks(path, fd) if t.handler == "vide"]
         if len(found) != 1:
             raise Unsupported(f"{path.name} has {len(found)} video tracks")
         videos.append(found[0])
@@ -485,18 +536,18 @@ def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
         raise Unsupported("no scenes")
     video, scene_of = _concat_video(videos)
     sound = None
-    if audio is not None:
-        found = [t for t in read_tracks(Path(audio)) if t.handler == "soun"]
+    if with_audio:
+        found = [t for t in read_tracks(files[-1], fds[-1]) if t.handler == "soun"]
         if len(found) != 1:
-            raise Unsupported(f"{Path(audio).name} has {len(found)} audio tracks")
+            raise Unsupported(f"{files[-1].name} has {len(found)} audio tracks")
         sound = found[0]
+        if abs(sound.presented - video.presented) <= 1e-3:  # a bed made for this video: same length
+            sound.presented = video.presented
     order, layouts = _plan(video, scene_of, sound)
 
-    seconds = video.duration / video.timescale
-    total_bytes = int(video.sizes.sum())
-    peak = max(_max_bitrate(t.raw[b"stsd"]) for t in videos)
-    stsd_video = _stsd_with_bitrate(video.raw[b"stsd"], peak, round(total_bytes * 8 / max(seconds, 1e-9)))
+    stsd_video = _with_bitrates(video.raw[b"stsd"], video)
     movie_timescale = video.timescale  # exact for the video, and for audio of a whole number of frames
+    ftyp = _ftyp(signed_offsets=video.cts is not None and bool((video.cts < 0).any()))
 
     def moov() -> bytes:
         traks = [_trak(layouts[0], 1, movie_timescale, stsd_video)]
@@ -509,10 +560,10 @@ def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
     mdat_head = 16 if data_bytes + 8 >= 2**32 else 8
     for lay in layouts:  # placeholder offsets give the index its final size (stco vs co64 aside)
         lay.chunk_offset = [0] * len(lay.chunk_first)
-    head_size = len(_FTYP) + len(moov()) + mdat_head
+    head_size = len(ftyp) + len(moov()) + mdat_head
     for _ in range(2):  # a second pass only if offsets past 4 GiB turned stco into co64
         cursor = head_size
-        copies: list[tuple[int, int, int]] = []  # (source file index, offset, length)
+        copies: list[tuple[int, int, int]] = []  # (input index, offset, length)
         for lay, chunk in order:
             first, count = lay.chunk_first[chunk], lay.chunk_count[chunk]
             lay.chunk_offset[chunk] = cursor
@@ -525,36 +576,28 @@ def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
                 copies.append((src, int(offsets[a]), int(sizes[a:b].sum())))
             cursor += int(sizes.sum())
         index = moov()
-        if len(_FTYP) + len(index) + mdat_head == head_size:
+        if len(ftyp) + len(index) + mdat_head == head_size:
             break
-        head_size = len(_FTYP) + len(index) + mdat_head
+        head_size = len(ftyp) + len(index) + mdat_head
     else:  # pragma: no cover - the index cannot keep changing size
         raise Unsupported("the index did not settle")
     if mdat_head == 16:
         mdat = struct.pack(">I4sQ", 1, b"mdat", data_bytes + 16)
     else:
         mdat = struct.pack(">I4s", data_bytes + 8, b"mdat")
-    _write(dst, _FTYP + index + mdat, [*sources, Path(audio)] if audio is not None else sources, copies)
-    expected = head_size + data_bytes
-    if dst.stat().st_size != expected:
-        raise OSError(errno.EIO, f"joined file is {dst.stat().st_size} bytes, expected {expected}")
+    return ftyp + index + mdat, copies
 
 
-def _write(dst: Path, head: bytes, files: Sequence[Path], copies: Sequence[tuple[int, int, int]]) -> None:
-    fds: dict[int, int] = {}
+def _write(dst: Path, head: bytes, fds: Sequence[int], copies: Sequence[tuple[int, int, int]]) -> None:
     out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(head)
         while view:
             view = view[os.write(out, view) :]
         for src, offset, length in copies:
-            if src not in fds:
-                fds[src] = os.open(files[src], os.O_RDONLY)
             _copy_range(fds[src], out, offset, length)
     finally:
         os.close(out)
-        for fd in fds.values():
-            os.close(fd)
 
 
 _KERNEL_COPY = hasattr(os, "copy_file_range")
@@ -571,8 +614,8 @@ def _copy_range(src: int, dst: int, offset: int, length: int) -> None:
                 raise
             _KERNEL_COPY = False  # this system cannot: plain reads and writes from now on
             break
-        if done == 0:
-            raise OSError(errno.EIO, "source ended early")
+        if done == 0:  # some filesystems say 0 before the end: let plain reads decide
+            break
         offset += done
         length -= done
     while length > 0:

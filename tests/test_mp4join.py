@@ -108,6 +108,8 @@ def test_what_the_byte_join_cannot_take_is_refused(tmp_path: Path, scenes: list[
     args = media.canonical_video_args(FMT)
     args[args.index("high")] = "main"
     ff(*source, *args, str(main_profile))
+    other_clock = tmp_path / "90k.mp4"
+    ff("-i", str(scenes[1]), "-c", "copy", "-video_track_timescale", "90000", str(other_clock))
     fragmented = tmp_path / "fragmented.mp4"
     ff("-i", str(scenes[0]), "-c", "copy", "-movflags", "frag_keyframe+empty_moov", str(fragmented))
     two_tracks = tmp_path / "two.mp4"
@@ -116,7 +118,8 @@ def test_what_the_byte_join_cannot_take_is_refused(tmp_path: Path, scenes: list[
     truncated.write_bytes(scenes[2].read_bytes()[:-500])
     cases = {
         "another sample description": [scenes[0], main_profile],
-        "another timescale or decoder delay": [scenes[0], no_b_frames],
+        "ultrafast.mp4: another sample description": [scenes[0], no_b_frames],
+        "another timescale": [scenes[0], other_clock],
         "fragmented": [scenes[0], fragmented],
         "2 video tracks": [two_tracks],
         "not a complete": [scenes[0], truncated],
@@ -168,3 +171,44 @@ except RenderError as exc:
     assert proc.stdout.strip().startswith("writing the final video failed: File too large")
     assert len(proc.stdout.strip().splitlines()) == 1
     assert list(out.iterdir()) == [], "no final and no temporary file left behind"
+
+
+def test_scenes_that_differ_only_in_the_harmless_parts_join_by_copy(
+    tmp_path: Path, scenes: list[Path]
+) -> None:
+    # A canonical scene that arrived with a sound track is remuxed by normalize_scene (its
+    # sample description then has another encoder name and a colr box), and a 2-frame scene
+    # has no B-frames (no composition offsets, no edit): both still join byte for byte.
+    with_sound = tmp_path / "with_sound.mp4"
+    ff("-i", str(scenes[1]), "-f", "lavfi", "-i", "sine=d=1", "-map", "0:v", "-map", "1:a", "-c:v", "copy",
+       "-c:a", "aac", "-shortest", str(with_sound))  # fmt: skip
+    remuxed = tmp_path / "remuxed.mp4"
+    media.normalize_scene(with_sound, remuxed, FMT)
+    two_frames = canonical_scene(tmp_path / "two.mp4", "white", 2)
+    inputs = [scenes[0], remuxed, two_frames, scenes[2]]
+    out = tmp_path / "joined.mp4"
+    mp4join.join(inputs, None, out)
+
+    expected = [line.split(",")[-1] for p in inputs for line in framemd5(p, "-map", "0:v")]
+    assert [line.split(",")[-1] for line in framemd5(out, "-map", "0:v")] == expected, (
+        "every picture, in order"
+    )
+    frames = 24 + 13 + 2 + 40
+    assert sorted(int(p["pts"]) for p in video_packets(out)) == [512 * i for i in range(frames)]
+    first_shown = ffprobe(out, "-show_entries", "stream=start_time")["streams"][0]["start_time"]
+    assert float(first_shown) == 0.0
+
+
+def test_the_bitrate_box_describes_the_joined_stream(tmp_path: Path, scenes: list[Path]) -> None:
+    out = tmp_path / "joined.mp4"
+    mp4join.join(scenes, None, out)
+    data = out.read_bytes()
+    at = data.find(b"btrt")
+    _, peak, average = struct.unpack_from(">III", data, at + 4)
+    sizes = [
+        int(p["size"])
+        for p in ffprobe(out, "-show_entries", "packet=size", "-select_streams", "v")["packets"]
+    ]
+    seconds = len(sizes) / 24
+    assert average == sum(sizes) * 8 // seconds
+    assert peak == max(sum(sizes[i : i + 24]) for i in range(len(sizes))) * 8, "the busiest second"

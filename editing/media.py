@@ -373,33 +373,23 @@ _IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 def read_mp4_video(path: Path) -> Mp4Video | None:
     """Read the first video track's timing, keyframes and avcC; None if it is not a readable mp4."""
     try:
-        with path.open("rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            top: dict[bytes, tuple[int, int]] = {}
-            complete, pos, seen = True, 0, 0
-            while pos + 8 <= size:  # walk top-level boxes by seeking: mdat is never read
-                f.seek(pos)
-                hdr = f.read(16)
-                box_size, kind = struct.unpack_from(">I4s", hdr)
-                seen += 1
-                if kind not in mp4join.TOP_LEVEL or seen > 1000:
-                    return None  # not an ISO media file (or a pathological one): let ffprobe judge
-                head = 8
-                if box_size == 1 and len(hdr) == 16:
-                    box_size, head = struct.unpack_from(">Q", hdr, 8)[0], 16
-                elif box_size == 0:
-                    box_size = size - pos
-                if box_size < head:
-                    return None
-                complete = complete and pos + box_size <= size
-                top.setdefault(kind, (pos + head, min(pos + box_size, size)))
-                pos += box_size
-            if b"moov" not in top or b"mdat" not in top:
-                return None
-            f.seek(top[b"moov"][0])
-            moov = f.read(top[b"moov"][1] - top[b"moov"][0])
-    except (OSError, struct.error):
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        size = os.fstat(fd).st_size
+        top: dict[bytes, tuple[int, int]] = {}
+        complete = True
+        for kind, start, end in mp4join.top_level(fd):
+            complete = complete and end <= size
+            top.setdefault(kind, (start, min(end, size)))
+        if b"moov" not in top or b"mdat" not in top:
+            return None
+        moov = os.pread(fd, top[b"moov"][1] - top[b"moov"][0], top[b"moov"][0])
+    except (mp4join.Unsupported, OSError, struct.error):
+        return None  # not an ISO media file: let ffprobe judge
+    finally:
+        os.close(fd)
     try:
         box = _parse_moov(moov, faststart=top[b"moov"][0] < top[b"mdat"][0], complete=complete)
     except (struct.error, IndexError, ValueError):

@@ -114,10 +114,17 @@ def _expand_chunks(stsc: np.ndarray, chunk_offsets: np.ndarray, sizes: np.ndarra
     return chunk_offsets[chunk_of] + before - before[first[chunk_of]]
 
 
-def _read_moov(fd: int, path: Path) -> tuple[bytes, int]:
-    """The moov box's payload and the file's size, walking the top-level boxes (mdat is never read)."""
+def top_level(fd: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, declared end) of each top-level box, found by seeking: mdat is never read.
+
+    The declared end may lie past the end of the file (a truncated file); the caller decides.
+
+    Raises:
+        Unsupported: a box that is not an ISO top-level type, a malformed size, or over
+            1000 boxes (not an ISO media file, or a pathological one).
+    """
     size = os.fstat(fd).st_size
-    pos, moov = 0, None
+    pos, seen = 0, 0
     while pos + 8 <= size:
         head = os.pread(fd, 16, pos)
         box_size, kind = struct.unpack_from(">I4s", head)
@@ -126,13 +133,28 @@ def _read_moov(fd: int, path: Path) -> tuple[bytes, int]:
             box_size, start = struct.unpack_from(">Q", head, 8)[0], 16
         elif box_size == 0:
             box_size = size - pos
-        if kind not in TOP_LEVEL or box_size < start or pos + box_size > size:
+        seen += 1
+        if kind not in TOP_LEVEL or box_size < start or seen > 1000:
+            raise Unsupported("not a plain mp4")
+        yield kind, pos + start, pos + box_size
+        pos += box_size
+
+
+def _read_moov(fd: int, path: Path) -> tuple[bytes, int]:
+    """The moov box's payload and the file's size."""
+    size = os.fstat(fd).st_size
+    try:
+        found = list(top_level(fd))
+    except Unsupported as exc:
+        raise Unsupported(f"{path.name} is not a complete plain mp4") from exc
+    moov = None
+    for kind, start, end in found:
+        if end > size:
             raise Unsupported(f"{path.name} is not a complete plain mp4")
         if kind == b"moof":
             raise Unsupported(f"{path.name} is fragmented")
         if kind == b"moov":
-            moov = os.pread(fd, box_size - start, pos + start)
-        pos += box_size
+            moov = os.pread(fd, end - start, start)
     if moov is None:
         raise Unsupported(f"{path.name} has no index")
     return moov, size

@@ -84,7 +84,7 @@ PLACES = (
 def procedural(work: Path, i: int, seconds: float) -> Path:
     """A scene of the offline generator (canonical already)."""
     from editing.providers.base import SceneRequest
-    from editing.providers.procedural import ProceduralVideoGenerator
+    from editing.providers.offline.procedural import ProceduralVideoGenerator
 
     request = SceneRequest(
         prompt=f"A perfume bottle on {PLACES[i]}, golden hour light, slow orbit.",

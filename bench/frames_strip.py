@@ -22,10 +22,10 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from editing.media import read_frames  # noqa: E402
-from editing.providers.base import SceneRequest, VideoFormat  # noqa: E402
-from editing.providers.offline_editor import OfflinePromptEditor  # noqa: E402
-from editing.providers.procedural import ProceduralVideoGenerator  # noqa: E402
+from editing.media import VideoFormat, read_frames  # noqa: E402
+from editing.providers.base import SceneRequest  # noqa: E402
+from editing.providers.offline.editor import OfflinePromptEditor  # noqa: E402
+from editing.providers.offline.procedural import ProceduralVideoGenerator  # noqa: E402
 from tests.measure import BASE_PROMPT as BASE  # noqa: E402
 from tests.measure import PERFUME, STYLE  # noqa: E402
 
@@ -83,7 +83,7 @@ def strips(out_dir: Path) -> dict[str, object]:
 def markdown_table() -> str:
     """Run the proof table and print instruction → measured change, as Markdown."""
     from tests import measure
-    from tests.test_instruction_table import BASES, BOTTLE_METRICS, DURATION, FMT, TABLE
+    from tests.providers.offline.test_instruction_table import BASES, BOTTLE_METRICS, DURATION, FMT, TABLE
 
     editor, generator = OfflinePromptEditor(), ProceduralVideoGenerator()
     cache: dict[str, dict[str, float]] = {}

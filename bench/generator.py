@@ -34,9 +34,9 @@ STYLE = {
 
 def child(duration: float) -> None:
     """Render one 720×1280 24 fps scene and print its figures as JSON."""
-    from editing.media import probe
-    from editing.providers.base import SceneRequest, VideoFormat
-    from editing.providers.procedural import ProceduralVideoGenerator
+    from editing.media import VideoFormat, probe
+    from editing.providers.base import SceneRequest
+    from editing.providers.offline.procedural import ProceduralVideoGenerator
 
     request = SceneRequest(
         prompt=PROMPT, style_spec=STYLE, duration=duration, perfume_name="Maison Lumière", fmt=VideoFormat()

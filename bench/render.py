@@ -43,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from editing import media
-from editing.providers.base import VideoFormat
+from editing.media import VideoFormat
 
 FMT = VideoFormat()  # 720x1280 @ 24 fps, the campaign format
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from editing import media
 from editing.errors import AtelierError
-from editing.providers.base import VideoFormat
+from editing.media import VideoFormat
 from editing.storage.base import Storage, thumbnail_key
 from editing.storage.local import LocalStorage
 

@@ -11,8 +11,9 @@ from functools import cached_property
 
 from editing.config import Settings, load_settings
 from editing.db.engine import Database, open_database
+from editing.media import VideoFormat
 from editing.providers import registry
-from editing.providers.base import AudioSynth, PromptEditor, VideoFormat, VideoGenerator
+from editing.providers.base import AudioSynth, PromptEditor, VideoGenerator
 from editing.storage.base import Storage
 
 

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from editing.errors import InputError
-from editing.providers.base import MAX_INSTRUCTION_CHARS
+
+#: The longest edit instruction accepted (the UI, the CLI and every provider share it).
+MAX_INSTRUCTION_CHARS = 2000
 
 
 @dataclass(frozen=True)

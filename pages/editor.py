@@ -9,11 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from editing import campaigns
-from editing.domain import SceneInfo
+from editing.domain import MAX_INSTRUCTION_CHARS, SceneInfo
 from editing.errors import AtelierError
-from editing.look import BLOCK_MARKER, split_prompt
 from editing.pipeline import STEPS, ProgressEvent, edit_scene
-from editing.providers.base import MAX_INSTRUCTION_CHARS
+from editing.providers.offline.look import BLOCK_MARKER, split_prompt
 from pages._common import (
     HISTORY_COLUMNS,
     current_brand,

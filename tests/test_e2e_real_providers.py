@@ -18,7 +18,7 @@ from editing.db.models import EditHistory
 from editing.errors import ProviderError, StorageError
 from editing.pipeline import ProgressEvent, edit_scene
 from editing.providers.openai_editor import OpenAIPromptEditor
-from editing.providers.replicate_generator import ReplicateVideoGenerator
+from editing.providers.replicate.generator import ReplicateVideoGenerator
 from editing.storage.s3 import S3Storage
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.replicate_server import FakeReplicate, PredictionScript, make_tiny_mp4

@@ -6,7 +6,7 @@ import pytest
 
 from editing.config import Settings
 from editing.errors import InputError
-from editing.providers.offline_editor import OfflinePromptEditor
+from editing.providers.offline.editor import OfflinePromptEditor
 from editing.service import EditService
 from tests.measure import BASE_PROMPT, PERFUME, STYLE
 

@@ -11,19 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from editing.media.format import VideoFormat
+
 #: Progress inside a step: (fraction 0..1 or None, short message).
 StepProgress = Callable[[float | None, str], None]
-
-MAX_INSTRUCTION_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class VideoFormat:
-    """The campaign's canonical scene format (all scenes concatenate by stream copy)."""
-
-    width: int = 720
-    height: int = 1280
-    fps: int = 24
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ class SceneRequest:
     role: str = "showcase"
     perfume_name: str = "Perfume"
     seed: int = 0
-    fmt: VideoFormat = VideoFormat()
+    fmt: VideoFormat = field(default_factory=VideoFormat)
 
 
 @dataclass

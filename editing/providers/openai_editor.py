@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from editing.config import Settings
+from editing.domain import MAX_INSTRUCTION_CHARS
 from editing.errors import AtelierError, ConfigError, InputError, ProviderError, ProviderTimeout
-from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEdit
+from editing.providers.base import PromptEdit
 
 if TYPE_CHECKING:
     from openai import OpenAI

@@ -16,15 +16,15 @@ from editing.providers.base import AudioSynth, PromptEditor, VideoGenerator
 from editing.storage.base import Storage
 
 PROMPT_EDITORS: dict[str, str] = {
-    "offline": "editing.providers.offline_editor:OfflinePromptEditor",
+    "offline": "editing.providers.offline.editor:OfflinePromptEditor",
     "openai": "editing.providers.openai_editor:OpenAIPromptEditor",
 }
 VIDEO_GENERATORS: dict[str, str] = {
-    "offline": "editing.providers.procedural:ProceduralVideoGenerator",
-    "replicate": "editing.providers.replicate_generator:ReplicateVideoGenerator",
+    "offline": "editing.providers.offline.procedural:ProceduralVideoGenerator",
+    "replicate": "editing.providers.replicate.generator:ReplicateVideoGenerator",
 }
 AUDIO_SYNTHS: dict[str, str] = {
-    "offline": "editing.providers.audio:MusicBedSynth",
+    "offline": "editing.providers.offline.audio:MusicBedSynth",
 }
 STORAGES: dict[str, str] = {
     "local": "editing.storage.local:LocalStorage",

@@ -14,8 +14,10 @@ import logging
 from typing import Any
 
 from editing.config import Settings
+from editing.domain import MAX_INSTRUCTION_CHARS
 from editing.errors import InputError, UnmappableInstructionError
-from editing.look import (
+from editing.providers.base import PromptEdit
+from editing.providers.offline.look import (
     Look,
     apply_instruction,
     focal_mm,
@@ -25,7 +27,6 @@ from editing.look import (
     resolve,
     split_prompt,
 )
-from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEdit
 
 log = logging.getLogger(__name__)
 

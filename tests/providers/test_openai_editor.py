@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from editing.config import Settings, load_settings
+from editing.domain import MAX_INSTRUCTION_CHARS
 from editing.errors import InputError, ProviderError, ProviderTimeout
 from editing.providers import registry
-from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEditor
+from editing.providers.base import PromptEditor
 from editing.providers.openai_editor import SYSTEM_PROMPT, OpenAIPromptEditor
 from tests.fakes.openai_server import ChatReply, ErrorReply, FakeOpenAI, scene_data
 

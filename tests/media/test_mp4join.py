@@ -1,4 +1,4 @@
-"""The byte-level join (editing/mp4join.py) against ffmpeg's own concat, on files made by ffmpeg."""
+"""The byte-level join (editing/media/mp4join.py) against ffmpeg's own concat, on files made by ffmpeg."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from editing import media, mp4join
-from tests.test_media import FMT, canonical_scene, ff, ffprobe, top_level_boxes, video_packets
+from editing import media
+from editing.media import mp4, mp4join, render
+from tests.media.test_media import FMT, canonical_scene, ff, ffprobe, top_level_boxes, video_packets
 
 
 def framemd5(path: Path, *args: str) -> list[str]:
@@ -44,7 +45,7 @@ def test_byte_join_gives_the_very_stream_ffmpeg_concat_gives(
     ours, theirs = tmp_path / "ours.mp4", tmp_path / "theirs.mp4"
     mp4join.join(scenes, m4a, ours)
     (tmp_path / "w").mkdir()
-    media._join_with_ffmpeg(scenes, m4a, theirs, tmp_path / "w", frames, frames * 2000)
+    render._join_with_ffmpeg(scenes, m4a, theirs, tmp_path / "w", frames, frames * 2000)
 
     # Same packets (bytes, timestamps, keyframe flags) and the same decoded pictures and sound.
     assert framemd5(ours, "-map", "0", "-c", "copy") == framemd5(theirs, "-map", "0", "-c", "copy")
@@ -67,16 +68,16 @@ def _chunk_offsets(path: Path) -> dict[str, list[int]]:
     """Chunk offsets of each track, by handler, read straight from the boxes."""
     data = path.read_bytes()
     found: dict[str, list[int]] = {}
-    for kind, start, end, _ in mp4join.boxes(data, 0, len(data)):
+    for kind, start, end, _ in mp4.boxes(data, 0, len(data)):
         if kind != b"moov":
             continue
-        for tkind, ts, te, _ in mp4join.boxes(data, start, end):
+        for tkind, ts, te, _ in mp4.boxes(data, start, end):
             if tkind != b"trak":
                 continue
             handler, offsets, stack = "", [], [(ts, te)]
             while stack:
                 s, e = stack.pop()
-                for k, ps, pe, _ in mp4join.boxes(data, s, e):
+                for k, ps, pe, _ in mp4.boxes(data, s, e):
                     if k in (b"mdia", b"minf", b"stbl"):
                         stack.append((ps, pe))
                     elif k == b"hdlr":
@@ -132,7 +133,7 @@ def test_what_the_byte_join_cannot_take_is_refused(tmp_path: Path, scenes: list[
 
 
 def test_offsets_past_4_gib_use_64_bit_chunk_offsets(tmp_path: Path, scenes: list[Path]) -> None:
-    track = mp4join.read_tracks(scenes[0])[0]
+    track = mp4.read_tracks(scenes[0])[0]
     layout = mp4join._Layout(
         track, np.zeros(len(track.sizes), dtype=np.int64), [0], [len(track.sizes)], [2**32 + 7]
     )
@@ -165,7 +166,7 @@ except RenderError as exc:
     total = sum(p.stat().st_size for p in scenes)
     assert total > 20000
     proc = subprocess.run(
-        [sys.executable, "-c", child], capture_output=True, text=True, cwd=Path(__file__).parents[1]
+        [sys.executable, "-c", child], capture_output=True, text=True, cwd=Path(__file__).parents[2]
     )
     assert proc.returncode == 3, proc.stderr
     assert proc.stdout.strip().startswith("writing the final video failed: File too large")

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from editing.providers.base import SceneRequest, VideoFormat
-from editing.providers.offline_editor import OfflinePromptEditor
-from editing.providers.procedural import ProceduralVideoGenerator
+from editing.media import VideoFormat
+from editing.providers.base import SceneRequest
+from editing.providers.offline.editor import OfflinePromptEditor
+from editing.providers.offline.procedural import ProceduralVideoGenerator
 from tests import measure
 
 PERFUME, STYLE = measure.PERFUME, measure.STYLE

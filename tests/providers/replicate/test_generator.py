@@ -12,7 +12,7 @@ from editing.errors import InvalidVideoError, ProviderError, ProviderTimeout
 from editing.media import probe
 from editing.providers import registry
 from editing.providers.base import SceneRequest, VideoGenerator
-from editing.providers.replicate_generator import ReplicateVideoGenerator, compose_prompt
+from editing.providers.replicate.generator import ReplicateVideoGenerator, compose_prompt
 from tests.fakes.replicate_server import FakeReplicate, PredictionScript, make_tiny_mp4
 
 REQUEST = SceneRequest(

@@ -12,7 +12,7 @@ import pytest
 
 from editing import media
 from editing.errors import InvalidVideoError, RenderError
-from editing.providers.base import VideoFormat
+from editing.media import VideoFormat, render
 
 # Small canonical format so the suite stays fast; one test uses the real 720x1280.
 FMT = VideoFormat(width=144, height=256, fps=24)
@@ -533,10 +533,10 @@ def test_only_foreign_scenes_are_rendered_in_the_given_format(tmp_path: Path) ->
 def test_join_falls_back_to_faststart_when_the_reserved_index_space_is_too_small(tmp_path: Path) -> None:
     scenes = [canonical_scene(tmp_path / f"s{i}.mp4", frames=24) for i in range(2)]
     listing = tmp_path / "list.txt"
-    listing.write_text(media._concat_listing(scenes))
+    listing.write_text(render._concat_listing(scenes))
     cmd = [media.ffmpeg_exe(), "-y", "-v", "error", "-f", "concat", "-auto_convert", "0", "-safe", "0",
            "-i", str(listing), "-map", "0:v:0", "-c", "copy"]  # fmt: skip
-    media._join(cmd, 100, tmp_path / "final.mp4")
+    render._join(cmd, 100, tmp_path / "final.mp4")
     boxes = top_level_boxes(tmp_path / "final.mp4")
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     assert media.probe(tmp_path / "final.mp4", count_frames=True).nb_frames == 48

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from editing.config import Settings
-from editing.download import DEFAULT_TIMEOUT_S, download_video
 from editing.errors import AtelierError, ConfigError, ProviderError, ProviderTimeout
 from editing.providers.base import GeneratedScene, SceneRequest, StepProgress
+from editing.providers.replicate.download import DEFAULT_TIMEOUT_S, download_video
 
 if TYPE_CHECKING:
     from replicate.client import Client

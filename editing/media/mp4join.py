@@ -12,7 +12,8 @@ with video and audio interleaved about once a second.
 
 Inputs outside that shape (several video tracks, differing sample descriptions or
 decoder delays, fragmented files, tables that point outside the file...) raise
-:class:`Unsupported`; the caller then joins with ffmpeg instead.
+:class:`Unsupported`; the caller then joins with ffmpeg instead. The inputs are read
+with the one box reader, :mod:`editing.media.mp4`.
 """
 
 from __future__ import annotations
@@ -21,251 +22,20 @@ import errno
 import itertools
 import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from editing.media.mp4 import U32, U64, Track, Unsupported, boxes, read_tracks
+
+__all__ = ["CHUNK_SECONDS", "Unsupported", "join"]
+
 #: Video is cut into chunks of about this many seconds, each followed by its audio.
 CHUNK_SECONDS = 1.0
 
-_U32 = np.dtype(">u4")
-_U64 = np.dtype(">u8")
 _IDENTITY_MATRIX = struct.pack(">9i", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"pdin", b"moof",
-              b"mfra", b"styp", b"sidx", b"udta"}  # fmt: skip
-_CONTAINERS = {b"trak", b"mdia", b"minf", b"stbl", b"edts"}
-# Boxes of a track this module understands; anything else in a track means Unsupported.
-_KNOWN = {b"tkhd", b"edts", b"elst", b"mdia", b"mdhd", b"hdlr", b"minf", b"vmhd", b"smhd", b"dinf",
-          b"stbl", b"stsd", b"stts", b"ctts", b"stss", b"stsc", b"stsz", b"stco", b"co64", b"sgpd",
-          b"sbgp", b"udta", b"sdtp"}  # fmt: skip
-
-
-class Unsupported(Exception):
-    """The inputs are outside what a byte-level join handles; join them with ffmpeg."""
-
-
-def boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
-    """(type, payload start, payload end, declared end) of the boxes in ``data[start:end]``."""
-    pos = start
-    while pos + 8 <= end:
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        head = 8
-        if size == 1 and pos + 16 <= end:
-            size = struct.unpack_from(">Q", data, pos + 8)[0]
-            head = 16
-        elif size == 0:
-            size = end - pos
-        if size < head:
-            return
-        yield kind, pos + head, min(pos + size, end), pos + size
-        pos += size
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Track:
-    """One track of an mp4, its sample tables expanded to one entry per sample."""
-
-    source: Path
-    handler: str  # "vide", "soun", ...
-    timescale: int  # media timescale (mdhd)
-    media_time: int  # where presentation starts in the media (edit list), in media ticks
-    presented: float  # seconds the edit list presents (the whole media without one)
-    raw: dict[bytes, bytes]  # payloads of tkhd, mdhd, hdlr, vmhd/smhd, stsd, sgpd, sbgp; dinf as a box
-    sizes: np.ndarray  # bytes per sample
-    offsets: np.ndarray  # file offset of each sample
-    deltas: np.ndarray  # duration of each sample, in media ticks
-    cts: np.ndarray | None  # composition offset of each sample (ctts), if any
-    sync: np.ndarray | None  # 0-based indexes of the keyframes (stss); None: every sample is one
-
-    @property
-    def duration(self) -> int:
-        return int(self.deltas.sum())
-
-
-def _table(payload: bytes, fields: int, dtype: np.dtype = _U32, header: int = 8) -> np.ndarray:
-    """The entries of a full box's table: ``count`` rows of ``fields`` big-endian integers."""
-    (count,) = struct.unpack_from(">I", payload, header - 4)
-    width = dtype.itemsize * fields
-    if header + count * width > len(payload):
-        raise Unsupported("a sample table is cut short")
-    rows = np.frombuffer(payload, dtype=dtype, count=count * fields, offset=header)
-    return rows.reshape(count, fields).astype(np.int64)
-
-
-def _expand_chunks(stsc: np.ndarray, chunk_offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Each sample's file offset, from the sample-to-chunk runs, chunk offsets and sample sizes."""
-    chunks = len(chunk_offsets)
-    if len(stsc) == 0 or stsc[0, 0] != 1 or np.any(np.diff(stsc[:, 0]) <= 0) or np.any(stsc[:, 2] != 1):
-        raise Unsupported("unusual sample-to-chunk table")
-    runs = np.diff(np.append(stsc[:, 0], chunks + 1))
-    if np.any(runs < 0):
-        raise Unsupported("sample-to-chunk table names missing chunks")
-    per_chunk = np.repeat(stsc[:, 1], runs)
-    if int(per_chunk.sum()) != len(sizes):
-        raise Unsupported("chunks and samples do not agree")
-    chunk_of = np.repeat(np.arange(chunks), per_chunk)
-    before = np.cumsum(sizes) - sizes  # bytes of all earlier samples
-    first = np.cumsum(per_chunk) - per_chunk  # index of each chunk's first sample
-    return chunk_offsets[chunk_of] + before - before[first[chunk_of]]
-
-
-def top_level(fd: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, declared end) of each top-level box, found by seeking: mdat is never read.
-
-    The declared end may lie past the end of the file (a truncated file); the caller decides.
-
-    Raises:
-        Unsupported: a box that is not an ISO top-level type, a malformed size, or over
-            1000 boxes (not an ISO media file, or a pathological one).
-    """
-    size = os.fstat(fd).st_size
-    pos, seen = 0, 0
-    while pos + 8 <= size:
-        head = os.pread(fd, 16, pos)
-        box_size, kind = struct.unpack_from(">I4s", head)
-        start = 8
-        if box_size == 1 and len(head) == 16:
-            box_size, start = struct.unpack_from(">Q", head, 8)[0], 16
-        elif box_size == 0:
-            box_size = size - pos
-        seen += 1
-        if kind not in TOP_LEVEL or box_size < start or seen > 1000:
-            raise Unsupported("not a plain mp4")
-        yield kind, pos + start, pos + box_size
-        pos += box_size
-
-
-def _read_moov(fd: int, path: Path) -> tuple[bytes, int]:
-    """The moov box's payload and the file's size."""
-    size = os.fstat(fd).st_size
-    try:
-        found = list(top_level(fd))
-    except Unsupported as exc:
-        raise Unsupported(f"{path.name} is not a complete plain mp4") from exc
-    moov = None
-    for kind, start, end in found:
-        if end > size:
-            raise Unsupported(f"{path.name} is not a complete plain mp4")
-        if kind == b"moof":
-            raise Unsupported(f"{path.name} is fragmented")
-        if kind == b"moov":
-            moov = os.pread(fd, end - start, start)
-    if moov is None:
-        raise Unsupported(f"{path.name} has no index")
-    return moov, size
-
-
-def read_tracks(path: Path, fd: int | None = None) -> list[Track]:
-    """Every track of a plain (not fragmented) mp4 with its sample tables.
-
-    With ``fd`` (open on ``path``), the file is read through it, so a caller that then
-    copies the samples through the same descriptor reads the very file it indexed.
-
-    Raises:
-        Unsupported: the file is not an mp4 this module can join.
-        OSError: the file cannot be read.
-    """
-    path = Path(path)
-    if fd is None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            return read_tracks(path, fd)
-        finally:
-            os.close(fd)
-    try:
-        moov, file_size = _read_moov(fd, path)
-        movie_timescale = 0
-        tracks = []
-        for kind, start, end, _ in boxes(moov, 0, len(moov)):
-            if kind == b"mvhd":
-                version = moov[start]
-                movie_timescale = struct.unpack_from(">I", moov, start + (20 if version == 1 else 12))[0]
-            elif kind == b"trak":
-                tracks.append(_read_track(path, moov, start, end, movie_timescale, file_size))
-    except (struct.error, ValueError, IndexError) as exc:
-        raise Unsupported(f"{path.name}: {exc}") from exc
-    return tracks
-
-
-def _read_track(path: Path, moov: bytes, start: int, end: int, movie_timescale: int, file_size: int) -> Track:
-    found: dict[bytes, bytes] = {}
-    stack = [(start, end)]
-    while stack:
-        s, e = stack.pop()
-        for kind, ps, pe, _ in boxes(moov, s, e):
-            if kind not in _KNOWN:
-                raise Unsupported(f"{path.name}: a track has a {kind!r} box")
-            if kind in _CONTAINERS:
-                stack.append((ps, pe))
-            elif kind == b"dinf":
-                found[kind] = moov[ps - 8 : pe]
-            elif kind != b"udta":
-                found[kind] = moov[ps:pe]
-    needed = (b"tkhd", b"mdhd", b"hdlr", b"stsd", b"stts", b"stsc", b"stsz", b"dinf")
-    if any(k not in found for k in needed) or not (b"stco" in found or b"co64" in found):
-        raise Unsupported(f"{path.name}: a track lacks part of its index")
-    handler = found[b"hdlr"][8:12].decode("latin-1")
-    mdhd = found[b"mdhd"]
-    timescale = struct.unpack_from(">I", mdhd, 20 if mdhd[0] == 1 else 12)[0]
-
-    stsz = found[b"stsz"]
-    uniform, count = struct.unpack_from(">II", stsz, 4)
-    sizes = np.full(count, uniform, dtype=np.int64) if uniform else _table(stsz, 1, header=12)[:, 0]
-    stts = _table(found[b"stts"], 2)
-    deltas = np.repeat(stts[:, 1], stts[:, 0])
-    chunk_offsets = (
-        _table(found[b"co64"], 1, _U64)[:, 0] if b"co64" in found else _table(found[b"stco"], 1)[:, 0]
-    )
-    offsets = _expand_chunks(_table(found[b"stsc"], 3), chunk_offsets, sizes)
-    if len(deltas) != count or (count and int((offsets + sizes).max()) > file_size) or np.any(offsets < 0):
-        raise Unsupported(f"{path.name}: the index does not match the data")
-
-    cts = None
-    if b"ctts" in found:
-        ctts = found[b"ctts"]
-        rows = _table(ctts, 2)
-        values = rows[:, 1]
-        if ctts[0] == 1:  # signed offsets
-            values = values.astype(np.uint32).view(np.int32).astype(np.int64)
-        cts = np.repeat(values, rows[:, 0])
-        if len(cts) != count:
-            raise Unsupported(f"{path.name}: composition offsets do not match the samples")
-    sync = _table(found[b"stss"], 1)[:, 0] - 1 if b"stss" in found else None
-    if b"sdtp" in found and handler == "vide":
-        raise Unsupported(f"{path.name}: sample dependency table")
-
-    media_time, presented = 0, int(deltas.sum()) / timescale if timescale else 0.0
-    if b"elst" in found:
-        elst = found[b"elst"]
-        entries = struct.unpack_from(">I", elst, 4)[0]
-        if entries != 1:
-            raise Unsupported(f"{path.name}: edit list with {entries} entries")
-        if elst[0] == 1:
-            segment, media_time = struct.unpack_from(">Qq", elst, 8)
-        else:
-            segment, media_time = struct.unpack_from(">Ii", elst, 8)
-        if media_time < 0 or not movie_timescale:
-            raise Unsupported(f"{path.name}: empty edit")
-        presented = segment / movie_timescale
-    keep = (b"tkhd", b"mdhd", b"hdlr", b"vmhd", b"smhd", b"dinf", b"stsd", b"sgpd", b"sbgp")
-    return Track(
-        source=path,
-        handler=handler,
-        timescale=timescale,
-        media_time=media_time,
-        presented=presented,
-        raw={k: found[k] for k in keep if k in found},
-        sizes=sizes,
-        offsets=offsets,
-        deltas=deltas,
-        cts=cts,
-        sync=sync,
-    )
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -290,7 +60,7 @@ def _runs(values: np.ndarray) -> np.ndarray:
     return np.column_stack((counts, values[starts]))
 
 
-def _counted(kind: bytes, rows: np.ndarray, dtype: np.dtype = _U32, version: int = 0) -> bytes:
+def _counted(kind: bytes, rows: np.ndarray, dtype: np.dtype = U32, version: int = 0) -> bytes:
     return _full(
         kind, version, 0, struct.pack(">I", len(rows)), np.ascontiguousarray(rows, dtype=dtype).tobytes()
     )
@@ -467,10 +237,10 @@ def _stbl(layout: _Layout, stsd: bytes) -> bytes:
     first_chunk = np.cumsum(runs[:, 0]) - runs[:, 0] + 1
     stsc = np.column_stack((first_chunk, runs[:, 1], np.ones(len(runs), dtype=np.int64)))
     parts.append(_counted(b"stsc", stsc))
-    parts.append(_full(b"stsz", 0, 0, struct.pack(">II", 0, len(t.sizes)), t.sizes.astype(_U32).tobytes()))
+    parts.append(_full(b"stsz", 0, 0, struct.pack(">II", 0, len(t.sizes)), t.sizes.astype(U32).tobytes()))
     offsets = np.array(layout.chunk_offset, dtype=np.int64).reshape(-1, 1)
     if len(offsets) and int(offsets.max()) >= 2**32:
-        parts.append(_counted(b"co64", offsets, _U64))
+        parts.append(_counted(b"co64", offsets, U64))
     else:
         parts.append(_counted(b"stco", offsets))
     for kind in (b"sgpd", b"sbgp"):
@@ -501,11 +271,8 @@ def _trak(layout: _Layout, track_id: int, movie_timescale: int, stsd: bytes) -> 
 def _mvhd(timescale: int, duration: int, next_track: int) -> bytes:
     if duration >= 2**32:
         raise Unsupported("duration too long for a version 0 header")
-    return _full(
-        b"mvhd", 0, 0,
-        struct.pack(">IIIIiH10x", 0, 0, timescale, duration, 0x10000, 0x100),
-        _IDENTITY_MATRIX, bytes(24), struct.pack(">I", next_track),
-    )  # fmt: skip
+    times = struct.pack(">IIIIiH10x", 0, 0, timescale, duration, 0x10000, 0x100)
+    return _full(b"mvhd", 0, 0, times, _IDENTITY_MATRIX, bytes(24), struct.pack(">I", next_track))
 
 
 def _ftyp(signed_offsets: bool) -> bytes:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from editing.config import Settings
-from editing.download import check_media_url, download_video
 from editing.errors import InvalidVideoError, ProviderError, ProviderTimeout
 from editing.media import probe
+from editing.providers.replicate.download import check_media_url, download_video
 from tests.fakes._http import FakeHTTPServer, Recorded, Response
 from tests.fakes.replicate_server import make_tiny_mp4
 

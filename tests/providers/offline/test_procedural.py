@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from editing.config import Settings
-from editing.look import SETTINGS
-from editing.media import canonical_mismatch, probe, read_frames
+from editing.media import VideoFormat, canonical_mismatch, probe, read_frames
 from editing.providers import registry
-from editing.providers.base import SceneRequest, VideoFormat, VideoGenerator
-from editing.providers.procedural import (
+from editing.providers.base import SceneRequest, VideoGenerator
+from editing.providers.offline.look import SETTINGS
+from editing.providers.offline.procedural import (
     MAX_DOLLY,
     MAX_TRAVEL,
     ProceduralVideoGenerator,

@@ -18,7 +18,7 @@ import numpy as np
 
 from editing.config import Settings
 from editing.errors import InputError
-from editing.look import parse_description
+from editing.providers.offline.look import parse_description
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,90 @@ def _upsample(x: np.ndarray, n: int) -> np.ndarray:
     return np.fft.irfft(np.fft.rfft(x), n) * (n / x.shape[0])
 
 
+@dataclass
+class _Score:
+    """The bed being written: tonal voices at TONAL_RATE, the shaker at the full rate."""
+
+    style: MusicStyle
+    rng: np.random.Generator
+    sr: int
+    n: int  # samples at sr
+    nt: int  # samples at TONAL_RATE
+    bars: int
+    beats_per_bar: int = 4
+
+    def __post_init__(self) -> None:
+        self.beat = self.nt / (self.bars * self.beats_per_bar)  # tonal samples per beat (tempo nudged to fit)
+        self.left, self.right, self.bass = np.zeros(self.nt), np.zeros(self.nt), np.zeros(self.nt)
+        self.hats = np.zeros(self.n)
+
+    def pad(self, chord: tuple[int, ...], start: int, chord_bars: int) -> None:
+        """The chord held over ``chord_bars`` bars, voices spread across the stereo field, and its bass."""
+        style, tsr = self.style, TONAL_RATE
+        length = round(self.beats_per_bar * self.beat * chord_bars * 1.15)
+        for k, iv in enumerate(chord):
+            voice = _pad_voice(_hz(style.root - 12 + iv), length, tsr, style.brightness, self.rng) * 0.16
+            pan = 0.5 + (k - 1.5) * 0.18
+            _add_wrapped(self.left, start, voice * (1 - pan))
+            _add_wrapped(self.right, start, voice * pan)
+        bass_len = round(self.beats_per_bar * self.beat * chord_bars)
+        _add_wrapped(
+            self.bass, start, _pad_voice(_hz(style.root - 24 + chord[0]), bass_len, tsr, 0.2, self.rng) * 0.3
+        )
+
+    def arpeggio(self, bar: int, chord: tuple[int, ...], start: int) -> None:
+        """Eighth notes through the chord, up and back (quarter notes when calm)."""
+        style, tsr = self.style, TONAL_RATE
+        for step in range(self.beats_per_bar * 2):
+            if style.brightness < 0.5 and step % 2:
+                continue
+            octave = 12 if (bar + step) % 3 else 24
+            freq = _hz(style.root + chord[_ARPEGGIO[step]] + octave - 12)
+            note = _pluck(freq, int(tsr * 1.4), tsr, style.brightness)
+            gain = 0.07 * (0.6 + 0.4 * style.brightness) * (1.0 if step % 2 == 0 else 0.7)
+            pan = 0.3 if step % 2 else 0.7
+            at = start + round(step * self.beat / 2)
+            _add_wrapped(self.left, at, note * gain * (1 - pan))
+            _add_wrapped(self.right, at, note * gain * pan)
+
+    def pulse(self, start: int) -> None:
+        """Kicks on the beat (every other beat when gentle) and a shaker on the off-beats."""
+        style, tsr, sr = self.style, TONAL_RATE, self.sr
+        for q in range(self.beats_per_bar):
+            at = start + round(q * self.beat)
+            if q % 2 == 0 or style.pulse > 0.6:
+                _add_wrapped(self.bass, at, _kick(int(tsr * 0.35), tsr) * 0.22 * style.pulse)
+            hat_len = int(sr * 0.05)
+            hat = self.rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (sr * 0.008))
+            _add_wrapped(self.hats, round((at + self.beat / 2) * sr / tsr), hat * 0.02 * style.pulse)
+
+    def pedal(self) -> None:
+        """A soft tonic pedal under everything: the key stays home whatever the chord."""
+        nt, tsr = self.nt, TONAL_RATE
+        t = np.arange(nt) / tsr
+        cycles = max(1, round(_hz(self.style.root - 12) * nt / tsr))  # whole cycles per loop: seamless
+        swell = 0.85 + 0.15 * np.sin(2 * np.pi * t * self.bars / (nt / tsr))
+        pedal = np.sin(2 * np.pi * cycles * t / (nt / tsr)) * swell
+        self.left += pedal * 0.12
+        self.right += pedal * 0.12
+
+    def mix(self) -> np.ndarray:
+        """Reverb, resample to the full rate, centre, and a gentle limiter (-2 dBFS peak)."""
+        wet_l = _reverb(self.left, TONAL_RATE, 2.4, self.rng)
+        wet_r = _reverb(self.right, TONAL_RATE, 2.4, self.rng)
+        channels = [
+            _upsample(self.left * 0.7 + wet_l * 0.9 + self.bass, self.n) + self.hats,
+            _upsample(self.right * 0.7 + wet_r * 0.9 + self.bass, self.n) + self.hats,
+        ]
+        out = np.stack(channels, axis=1)
+        out -= out.mean(axis=0)
+        peak = float(np.max(np.abs(out))) or 1.0
+        return (np.tanh(out / peak * 1.2) / math.tanh(1.2) * 0.8).astype(np.float32)
+
+
+_ARPEGGIO = (0, 1, 2, 3, 2, 1, 2, 3)
+
+
 def synthesize_bed(style: MusicStyle, duration: float, sr: int = SAMPLE_RATE, seed: int = 0) -> np.ndarray:
     """Render a stereo float array (n×2, -1..1) exactly ``duration`` seconds long, loopable.
 
@@ -141,79 +225,22 @@ def synthesize_bed(style: MusicStyle, duration: float, sr: int = SAMPLE_RATE, se
     rendered at 12 kHz and resampled; only the shaker needs the full rate.
     """
     n = max(1, round(duration * sr))
-    tsr = TONAL_RATE
-    nt = max(1, round(n * tsr / sr))
     rng = np.random.default_rng(seed + int(style.bpm * 100) + style.root)
     # Fit a whole number of bars into the ad so the progression loops too.
-    beats_per_bar = 4
-    bars = max(1, round(duration * style.bpm / 60 / beats_per_bar))
-    beat = nt / (bars * beats_per_bar)  # tonal samples per beat (tempo nudged to fit)
+    bars = max(1, round(duration * style.bpm / 60 / 4))
+    score = _Score(style, rng, sr, n, max(1, round(n * TONAL_RATE / sr)), bars)
     prog = _MINOR_PROGRESSION if style.minor else _MAJOR_PROGRESSION
     chord_bars = 2 if bars >= 4 else 1
-
-    left = np.zeros(nt)
-    right = np.zeros(nt)
-    bass = np.zeros(nt)
-    hats = np.zeros(n)
-    pattern = (0, 1, 2, 3, 2, 1, 2, 3)
     for bar in range(bars):
         chord = prog[(bar // chord_bars) % len(prog)]
-        start = round(bar * beats_per_bar * beat)
+        start = round(bar * score.beats_per_bar * score.beat)
         if bar % chord_bars == 0:
-            length = round(beats_per_bar * beat * chord_bars * 1.15)
-            for k, iv in enumerate(chord):
-                voice = _pad_voice(_hz(style.root - 12 + iv), length, tsr, style.brightness, rng) * 0.16
-                pan = 0.5 + (k - 1.5) * 0.18
-                _add_wrapped(left, start, voice * (1 - pan))
-                _add_wrapped(right, start, voice * pan)
-            bass_len = round(beats_per_bar * beat * chord_bars)
-            _add_wrapped(
-                bass, start, _pad_voice(_hz(style.root - 24 + chord[0]), bass_len, tsr, 0.2, rng) * 0.3
-            )
-        # arpeggio: eighth notes through the chord, up and back (quarter notes when calm)
-        for step in range(beats_per_bar * 2):
-            if style.brightness < 0.5 and step % 2:
-                continue
-            octave = 12 if (bar + step) % 3 else 24
-            note = _pluck(
-                _hz(style.root + chord[pattern[step]] + octave - 12), int(tsr * 1.4), tsr, style.brightness
-            )
-            gain = 0.07 * (0.6 + 0.4 * style.brightness) * (1.0 if step % 2 == 0 else 0.7)
-            pan = 0.3 if step % 2 else 0.7
-            at = start + round(step * beat / 2)
-            _add_wrapped(left, at, note * gain * (1 - pan))
-            _add_wrapped(right, at, note * gain * pan)
+            score.pad(chord, start, chord_bars)
+        score.arpeggio(bar, chord, start)
         if style.pulse > 0:
-            for q in range(beats_per_bar):
-                at = start + round(q * beat)
-                if q % 2 == 0 or style.pulse > 0.6:
-                    _add_wrapped(bass, at, _kick(int(tsr * 0.35), tsr) * 0.22 * style.pulse)
-                hat_len = int(sr * 0.05)
-                hat = rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (sr * 0.008))
-                _add_wrapped(hats, round((at + beat / 2) * sr / tsr), hat * 0.02 * style.pulse)
-
-    # a soft tonic pedal under everything: the key stays home whatever the chord
-    t = np.arange(nt) / tsr
-    cycles = max(1, round(_hz(style.root - 12) * nt / tsr))  # whole cycles per loop: seamless
-    pedal = np.sin(2 * np.pi * cycles * t / (nt / tsr)) * (
-        0.85 + 0.15 * np.sin(2 * np.pi * t * bars / (nt / tsr))
-    )
-    left += pedal * 0.12
-    right += pedal * 0.12
-
-    wet_l = _reverb(left, tsr, 2.4, rng)
-    wet_r = _reverb(right, tsr, 2.4, rng)
-    out = np.stack(
-        [
-            _upsample(left * 0.7 + wet_l * 0.9 + bass, n) + hats,
-            _upsample(right * 0.7 + wet_r * 0.9 + bass, n) + hats,
-        ],
-        axis=1,
-    )
-    out -= out.mean(axis=0)
-    peak = float(np.max(np.abs(out))) or 1.0
-    out = np.tanh(out / peak * 1.2) / math.tanh(1.2) * 0.8  # gentle limiter, -2 dBFS peak
-    return out.astype(np.float32)
+            score.pulse(start)
+    score.pedal()
+    return score.mix()
 
 
 def write_wav(samples: np.ndarray, dst: Path, sr: int = SAMPLE_RATE) -> Path:

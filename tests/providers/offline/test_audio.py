@@ -12,8 +12,8 @@ from editing.config import Settings
 from editing.errors import InputError
 from editing.media import probe
 from editing.providers import registry
-from editing.providers.audio import SAMPLE_RATE, MusicBedSynth, music_style, synthesize_bed
 from editing.providers.base import AudioSynth
+from editing.providers.offline.audio import SAMPLE_RATE, MusicBedSynth, music_style, synthesize_bed
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int, int]:

@@ -7,11 +7,12 @@ import re
 import pytest
 
 from editing.config import Settings
+from editing.domain import MAX_INSTRUCTION_CHARS
 from editing.errors import InputError, UnmappableInstructionError
-from editing.look import Look, apply_instruction, find_matches, parse_prompt, resolve
 from editing.providers import registry
-from editing.providers.base import MAX_INSTRUCTION_CHARS, PromptEditor
-from editing.providers.offline_editor import OfflinePromptEditor
+from editing.providers.base import PromptEditor
+from editing.providers.offline.editor import OfflinePromptEditor
+from editing.providers.offline.look import Look, apply_instruction, find_matches, parse_prompt, resolve
 from tests.measure import BASE_PROMPT as BASE
 from tests.measure import PERFUME, STYLE
 

@@ -24,9 +24,9 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
 
 from editing.config import Settings
 from editing.errors import ProviderError
-from editing.look import PALETTES, Look, parse_prompt, resolve, split_prompt
-from editing.media import ffmpeg_exe, open_frame_writer
-from editing.providers.base import GeneratedScene, SceneRequest, StepProgress, VideoFormat
+from editing.media import VideoFormat, ffmpeg_exe, open_frame_writer
+from editing.providers.base import GeneratedScene, SceneRequest, StepProgress
+from editing.providers.offline.look import PALETTES, Look, parse_prompt, resolve, split_prompt
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,43 @@ def stable_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+def _scene_colours(look: Look, style_spec: dict[str, Any] | None) -> list[RGB]:
+    """Neon's own colours, else the named palette (tinting the place's light), the place's, the style's."""
+    setting = str(look.setting)
+    if look.lighting == "neon":
+        return [_hex(c) for c in _NEON]
+    if look.palette:
+        colours = [_hex(c) for c in PALETTES[look.palette]]
+        if setting in _SETTING_COLOURS:  # the place keeps its light, the palette tints it
+            env = [_hex(c) for c in _SETTING_COLOURS[setting]]
+            colours = [_mix(e, c, 0.45) for e, c in zip(env, colours, strict=False)]
+        return colours
+    if setting in _SETTING_COLOURS:
+        return [_hex(c) for c in _SETTING_COLOURS[setting]]
+    return _style_colours(style_spec) or [_hex(c) for c in DEFAULT_COLOURS]
+
+
+#: What a setting adds to the lighting and mood adjustments.
+_SETTING_ADJUST: dict[str, dict[str, float]] = {
+    "city at night": {"exposure": -0.5, "warmth": -0.4},
+    "underwater": {"warmth": -0.8},
+    "beach at sunset": {"warmth": 0.6},
+    "desert": {"warmth": 0.6},
+}
+
+
+def _adjustments(look: Look) -> dict[str, float]:
+    """Lighting, mood and setting adjustments summed (speed multiplied)."""
+    adj: dict[str, float] = {}
+    for table, key in ((_LIGHTING, look.lighting), (_MOOD, look.mood), (_SETTING_ADJUST, look.setting)):
+        for k, v in table.get(str(key), {}).items():
+            adj[k] = adj.get(k, 0.0) + v if k != "speed" else adj.get(k, 1.0) * v
+    return adj
+
+
+_GLOWS = {"golden hour": "#ffb25e", "candlelight": "#ff9a3c", "night": "#9fb6ff"}
+
+
 def plan_scene(request: SceneRequest) -> Plan:
     """Read the prompt (over the style spec baseline) into a render plan."""
     look = resolve(
@@ -180,66 +217,32 @@ def plan_scene(request: SceneRequest) -> Plan:
     concept, _ = split_prompt(request.prompt)
     layout_seed = stable_seed(concept, request.perfume_name, request.seed)
     rng = np.random.default_rng(stable_seed(layout_seed, "plan"))
-    setting = str(look.setting)
-
-    if look.lighting == "neon":
-        colours = [_hex(c) for c in _NEON]
-    elif look.palette:
-        colours = [_hex(c) for c in PALETTES[look.palette]]
-        if setting in _SETTING_COLOURS:  # the place keeps its light, the palette tints it
-            env = [_hex(c) for c in _SETTING_COLOURS[setting]]
-            colours = [_mix(e, c, 0.45) for e, c in zip(env, colours, strict=False)]
-    elif setting in _SETTING_COLOURS:
-        colours = [_hex(c) for c in _SETTING_COLOURS[setting]]
-    else:
-        colours = _style_colours(request.style_spec) or [_hex(c) for c in DEFAULT_COLOURS]
-    palette = palette_from(colours)
-
-    adj: dict[str, float] = {}
-    for table, key in ((_LIGHTING, look.lighting), (_MOOD, look.mood)):
-        for k, v in table.get(str(key), {}).items():
-            adj[k] = adj.get(k, 0.0) + v if k != "speed" else adj.get(k, 1.0) * v
-    if setting == "city at night":
-        adj["exposure"] = adj.get("exposure", 0.0) - 0.5
-        adj["warmth"] = adj.get("warmth", 0.0) - 0.4
-    if setting == "underwater":
-        adj["warmth"] = adj.get("warmth", 0.0) - 0.8
-    if setting in ("beach at sunset", "desert"):
-        adj["warmth"] = adj.get("warmth", 0.0) + 0.6
-
+    palette = palette_from(_scene_colours(look, request.style_spec))
+    adj = _adjustments(look)
     sat_steps = look.num("saturation") + adj.get("saturation", 0.0)
-    saturation = 0.0 if look.monochrome else max(0.05, 1.0 + 0.33 * sat_steps)
-    glow = palette.light if look.lighting != "golden hour" else _hex("#ffb25e")
-    if look.lighting == "candlelight":
-        glow = _hex("#ff9a3c")
-    if look.lighting == "night":
-        glow = _hex("#9fb6ff")
-
+    glow = _hex(_GLOWS[str(look.lighting)]) if str(look.lighting) in _GLOWS else palette.light
     offset = float(rng.uniform(0.07, 0.11)) * (1 if rng.random() < 0.5 else -1)
-    centred = bool(look.centred)
-    elements = {k: v for k, v in look.elements.items() if v > 0}
+    key_from_right = "right" in str((request.style_spec or {}).get("lighting_direction", "")).lower()
     return Plan(
         look=look,
         palette=palette,
         exposure=look.num("brightness") * 0.55 + adj.get("exposure", 0.0),
         contrast=look.num("contrast") * 0.35 + adj.get("contrast", 0.0) * 0.35,
         warmth=look.num("warmth") + adj.get("warmth", 0.0),
-        saturation=saturation,
+        saturation=0.0 if look.monochrome else max(0.05, 1.0 + 0.33 * sat_steps),
         haze=max(0.0, min(1.0, 0.12 + adj.get("haze", 0.0))),
         vignette=max(0.0, 0.35 + adj.get("vignette", 0.0)),
         glow=glow,
         glow_strength=max(0.0, 0.55 + adj.get("glow", 0.0) * 0.5),
         backlight=adj.get("backlight", 0.0),
-        key_side=1
-        if "right" in str((request.style_spec or {}).get("lighting_direction", "")).lower()
-        else -1,
+        key_side=1 if key_from_right else -1,
         speed=2 ** look.num("speed") * adj.get("speed", 1.0),
         camera_speed=2 ** look.num("camera_speed"),
         zoom=1.3 ** look.num("zoom"),
-        bottle_x=0.5 if centred else 0.5 + offset,
+        bottle_x=0.5 if look.centred else 0.5 + offset,
         bottle_y=0.6 + 0.06 * look.num("product_y"),
         bottle_h=0.38 * 1.2 ** look.num("product_scale"),
-        elements=elements,
+        elements={k: v for k, v in look.elements.items() if v > 0},
         seed=layout_seed % (2**32),
     )
 
@@ -320,158 +323,215 @@ def _defocus(img: np.ndarray, r: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def render_background(
-    plan: Plan, w: int, h: int, rng: np.random.Generator, margin: tuple[float, float] = (0.0, 0.0)
-) -> np.ndarray:
-    """The ungraded backdrop (float RGB, h×w), everything behind the bottle, defocused."""
-    pal = plan.palette
-    setting = str(plan.look.setting)
+@dataclass
+class _Set:
+    """The backdrop being painted: pixel coordinates in set units, the palette, the random stream."""
 
-    # Set coordinates: the frame spans 0.1875..0.8125 of the set, whatever margin the camera needs.
-    def to_set(f: np.ndarray | float) -> np.ndarray | float:
-        return (f + 0.3) / 1.6
+    x: np.ndarray  # 1×w, set coordinates (the frame spans 0.1875..0.8125 of the set)
+    y: np.ndarray  # h×1
+    w: int
+    h: int
+    margin_y: float
+    palette: Palette
+    rng: np.random.Generator
+    horizon: float = 0.64
 
-    mx, my = margin
+    @property
+    def aspect(self) -> float:
+        return self.h / self.w
 
-    def row(c: float) -> float:  # set coordinate → canvas pixel row
-        return ((c * 1.6 - 0.3) + my) / (1 + 2 * my) * h
+    @property
+    def deep(self) -> np.ndarray:
+        return np.array(self.palette.deep, dtype=np.float32)
 
-    y = to_set(np.linspace(-my, 1 + my, h, dtype=np.float32))[:, None]
-    x = to_set(np.linspace(-mx, 1 + mx, w, dtype=np.float32))[None, :]
-    aspect = h / w
-    deep, mid, light = (np.array(c, dtype=np.float32) for c in (pal.deep, pal.mid, pal.light))
-    horizon = 0.64
+    @property
+    def mid(self) -> np.ndarray:
+        return np.array(self.palette.mid, dtype=np.float32)
 
-    def vgrad(top: np.ndarray, bottom: np.ndarray, y0: float = 0.0, y1: float = 1.0) -> np.ndarray:
-        t = ((y - y0) / (y1 - y0)).clip(0, 1)
+    @property
+    def light(self) -> np.ndarray:
+        return np.array(self.palette.light, dtype=np.float32)
+
+    def row(self, c: float) -> float:
+        """Set coordinate → canvas pixel row."""
+        return ((c * 1.6 - 0.3) + self.margin_y) / (1 + 2 * self.margin_y) * self.h
+
+    def vgrad(self, top: np.ndarray, bottom: np.ndarray, y0: float = 0.0, y1: float = 1.0) -> np.ndarray:
+        """A vertical smoothstep from ``top`` at ``y0`` to ``bottom`` at ``y1``."""
+        t = ((self.y - y0) / (y1 - y0)).clip(0, 1)
         t = t * t * (3 - 2 * t)
         return top + (bottom - top) * t[..., None]
 
-    if setting == "beach at sunset":
-        sky = (
-            vgrad(deep, mid, 0.0, 0.42) * (y < 0.42)[..., None]
-            + vgrad(mid, light, 0.42, horizon) * (y >= 0.42)[..., None]
-        )
-        sea = vgrad(mid * 0.55, deep * 0.9, horizon, 0.8)
-        sand = vgrad(np.array(_mix(pal.light, (0.55, 0.4, 0.3), 0.5), dtype=np.float32), mid * 0.6, 0.78, 1.0)
-        img = np.where(y < horizon, sky.transpose(2, 0, 1), sea.transpose(2, 0, 1)).transpose(1, 2, 0)
-        img = np.where((y > 0.79)[..., None], sand, img)
-        img = np.broadcast_to(img, (h, w, 3)).copy()
-        # the sun on the horizon, its glow and its path on the water
-        sx = 0.5
-        d = np.sqrt(((x - sx) / 1.0) ** 2 + ((y - horizon + 0.025) * aspect) ** 2)
-        img += (
-            np.array(_hex("#ffe2a8"), dtype=np.float32) * (np.exp(-((d / 0.07) ** 2)) * 1.1)[..., None]
-        ).astype(np.float32)
-        img += np.array(_hex("#ff9a5a"), dtype=np.float32) * (np.exp(-((d / 0.32) ** 2)) * 0.35)[..., None]
-        path = (
-            np.exp(-(((x - sx) / 0.06) ** 2))
-            * ((y > horizon) & (y < 0.79))
-            * (0.5 + 0.5 * np.sin(y * 420.0) ** 2)
-        )
-        img += np.array(_hex("#ffd59a"), dtype=np.float32) * (path * 0.35)[..., None]
-    elif setting == "city at night":
-        img = np.broadcast_to(vgrad(deep, mid * 0.8, 0.0, 0.75), (h, w, 3)).copy()
-        # blurred skyline blocks and window lights
-        sky = Image.new("L", (w, h), 0)
-        draw = ImageDraw.Draw(sky)
-        bx = 0
-        while bx < w:
-            bw = int(rng.uniform(0.08, 0.18) * w)
-            top = row(rng.uniform(0.25, 0.5))
-            draw.rectangle([bx, top, bx + bw, row(horizon)], fill=int(rng.uniform(90, 160)))
-            bx += bw + int(rng.uniform(0.0, 0.03) * w)
-        mass = (
-            np.asarray(sky.filter(ImageFilter.GaussianBlur(w * 0.012)), dtype=np.float32)[..., None] / 255.0
-        )
-        img = img * (1 - 0.5 * mass) + deep * 0.5 * mass
-        lights = Image.new("RGB", (w, h), (0, 0, 0))
-        draw = ImageDraw.Draw(lights)
-        warm, cool = _hex("#ffc46b"), _hex("#8fb8ff")
-        for _ in range(int(90 * w / 400)):
-            cx, cy = rng.uniform(0, w), row(rng.uniform(0.15, horizon))
-            r = rng.uniform(0.012, 0.035) * w
-            c = warm if rng.random() < 0.6 else _mix(cool, pal.accent, 0.4)
-            k = rng.uniform(0.35, 1.0)
-            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(255 * k * v) for v in c))
-        glow = np.asarray(lights.filter(ImageFilter.GaussianBlur(w * 0.006)), dtype=np.float32) / 255.0
-        img += glow * 0.75
-        floor = vgrad(deep * 0.7, deep * 0.35, horizon, 1.0)
-        img = np.where((y > horizon)[..., None], floor + glow[::-1] * 0.18, img)
-    elif setting == "forest":
-        img = np.broadcast_to(vgrad(mid * 0.9, deep, 0.0, 0.9), (h, w, 3)).copy()
-        trunks = Image.new("L", (w, h), 0)
-        draw = ImageDraw.Draw(trunks)
-        for _ in range(9):
-            tx, tw = rng.uniform(0, w), rng.uniform(0.03, 0.09) * w
-            draw.rectangle([tx, 0, tx + tw, h], fill=int(rng.uniform(120, 230)))
-        t = np.asarray(trunks.filter(ImageFilter.GaussianBlur(w * 0.02)), dtype=np.float32)[..., None] / 255.0
-        img = img * (1 - 0.65 * t) + deep * 0.4 * t
-        rays = (np.sin((x * 1.0 + y * 0.45) * 22.0 + rng.uniform(0, 6)) * 0.5 + 0.5) ** 8
-        rays = rays * (1 - y).clip(0, 1) ** 1.5
-        img += np.array(light, dtype=np.float32) * (rays * 0.35)[..., None]
-        moss = vgrad(mid * 0.6, deep * 0.6, horizon, 1.0)
-        img = np.where((y > horizon + 0.02)[..., None], moss, img)
-    elif setting == "desert":
-        img = np.broadcast_to(
-            vgrad(np.array(_hex("#9ec3e0"), dtype=np.float32), light, 0.0, 0.5), (h, w, 3)
-        ).copy()
-        for i, (base, amp, col) in enumerate(
-            ((0.5, 0.05, light), (0.58, 0.04, mid), (0.7, 0.035, mid * 0.85))
-        ):
-            ridge = base + amp * np.sin(x * (5 + 3 * i) + rng.uniform(0, 6)) + 0.02 * np.sin(x * 17 + i)
-            shade = vgrad(
-                np.array(col, dtype=np.float32), np.array(col, dtype=np.float32) * 0.7, base, base + 0.3
-            )
-            img = np.where((y > ridge)[..., None], shade, img)
-        sun = np.exp(-(((x - 0.72) ** 2) + ((y - 0.12) * aspect) ** 2) / 0.02)
-        img += np.array(_hex("#fff1cf"), dtype=np.float32) * (sun * 0.6)[..., None]
-    elif setting == "underwater":
-        img = np.broadcast_to(vgrad(light * 0.8, deep, 0.0, 1.0), (h, w, 3)).copy()
-        rays = (np.sin((x - 0.5) / (y + 0.35) * 9.0 + rng.uniform(0, 6)) * 0.5 + 0.5) ** 6 * (1 - y) ** 2
-        img += np.array(light, dtype=np.float32) * (rays * 0.45)[..., None]
-        n1 = _blur_noise(rng, w, h, 14)
-        caustic = (1 - np.abs(n1 - 0.5) * 2) ** 10
-        img += np.array(light, dtype=np.float32) * (caustic * 0.12 * (y > 0.76))[..., None]
-        sand = vgrad(
-            np.array(_mix(pal.light, (0.8, 0.75, 0.6), 0.5), dtype=np.float32) * 0.55, deep, 0.74, 1.0
-        )
-        img = np.where((y > 0.76)[..., None], sand, img)
-    else:  # studio and marble studio: a seamless backdrop and a surface
-        marble = setting == "marble studio"
-        back = vgrad(deep * 1.1, mid * 0.75, 0.0, horizon)
-        surface_top = np.array(_mix(pal.mid, pal.light, 0.35), dtype=np.float32)
-        surface = vgrad(surface_top * 0.9, deep * 0.8, horizon, 1.0)
-        img = np.where((y < horizon)[..., None], back, surface)
-        img = np.broadcast_to(img, (h, w, 3)).copy()
-        if marble:
-            n1, n2 = _blur_noise(rng, w, h, 4), _blur_noise(rng, w, h, 11)
-            n3, n4 = _blur_noise(rng, w, h, 7), _blur_noise(rng, w, h, 3)
-            phase = x * 8.0 + y * 4.0 + n1 * 5.0 + n2 * 2.0
-            veins = np.exp(-((np.sin(phase) / 0.06) ** 2)) * (0.3 + 0.7 * n3)
-            fine = np.exp(-((np.sin(phase * 2.3 + n3 * 5) / 0.03) ** 2)) * 0.35 * n4
-            img = img * 0.85 + np.array(light, dtype=np.float32) * 0.15 * (0.9 + 0.2 * n4)[..., None]
-            img *= (1.0 - 0.22 * (veins + fine))[..., None]
-        # a soft edge where the surface meets the backdrop
-        edge = np.exp(-(((y - horizon) / 0.006) ** 2))
-        img += np.array(light, dtype=np.float32) * (edge * 0.12)[..., None]
+    def full(self, img: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(img, (self.h, self.w, 3)).copy()
 
-    # the backdrop is out of focus: no hard horizon or texture edge competes with the bottle
-    img = _defocus(img, max(1, round(w * 0.0045)))
-    # the key light pool behind the bottle, and the backlight halo
-    bx, by = to_set(plan.bottle_x), to_set(plan.bottle_y - 0.05)
-    d = np.sqrt((x - bx) ** 2 + ((y - by) * aspect * 0.8) ** 2)
+
+def _to_set(f: np.ndarray | float) -> np.ndarray | float:
+    return (f + 0.3) / 1.6
+
+
+def _rgb(c: str | RGB) -> np.ndarray:
+    return np.array(_hex(c) if isinstance(c, str) else c, dtype=np.float32)
+
+
+def _paint_beach(s: _Set) -> np.ndarray:
+    x, y, horizon = s.x, s.y, s.horizon
+    sky = s.vgrad(s.deep, s.mid, 0.0, 0.42) * (y < 0.42)[..., None]
+    sky = sky + s.vgrad(s.mid, s.light, 0.42, horizon) * (y >= 0.42)[..., None]
+    sea = s.vgrad(s.mid * 0.55, s.deep * 0.9, horizon, 0.8)
+    sand = s.vgrad(_rgb(_mix(s.palette.light, (0.55, 0.4, 0.3), 0.5)), s.mid * 0.6, 0.78, 1.0)
+    img = np.where(y < horizon, sky.transpose(2, 0, 1), sea.transpose(2, 0, 1)).transpose(1, 2, 0)
+    img = s.full(np.where((y > 0.79)[..., None], sand, img))
+    # the sun on the horizon, its glow and its path on the water
+    sx = 0.5
+    d = np.sqrt(((x - sx) / 1.0) ** 2 + ((y - horizon + 0.025) * s.aspect) ** 2)
+    img += (_rgb("#ffe2a8") * (np.exp(-((d / 0.07) ** 2)) * 1.1)[..., None]).astype(np.float32)
+    img += _rgb("#ff9a5a") * (np.exp(-((d / 0.32) ** 2)) * 0.35)[..., None]
+    path = (
+        np.exp(-(((x - sx) / 0.06) ** 2))
+        * ((y > horizon) & (y < 0.79))
+        * (0.5 + 0.5 * np.sin(y * 420.0) ** 2)
+    )
+    img += _rgb("#ffd59a") * (path * 0.35)[..., None]
+    return img
+
+
+def _paint_city(s: _Set) -> np.ndarray:
+    w, h, rng, horizon = s.w, s.h, s.rng, s.horizon
+    img = s.full(s.vgrad(s.deep, s.mid * 0.8, 0.0, 0.75))
+    # blurred skyline blocks and window lights
+    sky = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(sky)
+    bx = 0
+    while bx < w:
+        bw = int(rng.uniform(0.08, 0.18) * w)
+        top = s.row(rng.uniform(0.25, 0.5))
+        draw.rectangle([bx, top, bx + bw, s.row(horizon)], fill=int(rng.uniform(90, 160)))
+        bx += bw + int(rng.uniform(0.0, 0.03) * w)
+    mass = np.asarray(sky.filter(ImageFilter.GaussianBlur(w * 0.012)), dtype=np.float32)[..., None] / 255.0
+    img = img * (1 - 0.5 * mass) + s.deep * 0.5 * mass
+    lights = Image.new("RGB", (w, h), (0, 0, 0))
+    draw = ImageDraw.Draw(lights)
+    warm, cool = _hex("#ffc46b"), _hex("#8fb8ff")
+    for _ in range(int(90 * w / 400)):
+        cx, cy = rng.uniform(0, w), s.row(rng.uniform(0.15, horizon))
+        r = rng.uniform(0.012, 0.035) * w
+        c = warm if rng.random() < 0.6 else _mix(cool, s.palette.accent, 0.4)
+        k = rng.uniform(0.35, 1.0)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(255 * k * v) for v in c))
+    glow = np.asarray(lights.filter(ImageFilter.GaussianBlur(w * 0.006)), dtype=np.float32) / 255.0
+    img += glow * 0.75
+    floor = s.vgrad(s.deep * 0.7, s.deep * 0.35, horizon, 1.0)
+    return np.where((s.y > horizon)[..., None], floor + glow[::-1] * 0.18, img)
+
+
+def _paint_forest(s: _Set) -> np.ndarray:
+    w, h, rng, x, y = s.w, s.h, s.rng, s.x, s.y
+    img = s.full(s.vgrad(s.mid * 0.9, s.deep, 0.0, 0.9))
+    trunks = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(trunks)
+    for _ in range(9):
+        tx, tw = rng.uniform(0, w), rng.uniform(0.03, 0.09) * w
+        draw.rectangle([tx, 0, tx + tw, h], fill=int(rng.uniform(120, 230)))
+    t = np.asarray(trunks.filter(ImageFilter.GaussianBlur(w * 0.02)), dtype=np.float32)[..., None] / 255.0
+    img = img * (1 - 0.65 * t) + s.deep * 0.4 * t
+    rays = (np.sin((x * 1.0 + y * 0.45) * 22.0 + rng.uniform(0, 6)) * 0.5 + 0.5) ** 8
+    rays = rays * (1 - y).clip(0, 1) ** 1.5
+    img += s.light * (rays * 0.35)[..., None]
+    moss = s.vgrad(s.mid * 0.6, s.deep * 0.6, s.horizon, 1.0)
+    return np.where((y > s.horizon + 0.02)[..., None], moss, img)
+
+
+def _paint_desert(s: _Set) -> np.ndarray:
+    x, y = s.x, s.y
+    img = s.full(s.vgrad(_rgb("#9ec3e0"), s.light, 0.0, 0.5))
+    for i, (base, amp, col) in enumerate(
+        ((0.5, 0.05, s.light), (0.58, 0.04, s.mid), (0.7, 0.035, s.mid * 0.85))
+    ):
+        ridge = base + amp * np.sin(x * (5 + 3 * i) + s.rng.uniform(0, 6)) + 0.02 * np.sin(x * 17 + i)
+        shade = s.vgrad(
+            np.array(col, dtype=np.float32), np.array(col, dtype=np.float32) * 0.7, base, base + 0.3
+        )
+        img = np.where((y > ridge)[..., None], shade, img)
+    sun = np.exp(-(((x - 0.72) ** 2) + ((y - 0.12) * s.aspect) ** 2) / 0.02)
+    img += _rgb("#fff1cf") * (sun * 0.6)[..., None]
+    return img
+
+
+def _paint_underwater(s: _Set) -> np.ndarray:
+    x, y = s.x, s.y
+    img = s.full(s.vgrad(s.light * 0.8, s.deep, 0.0, 1.0))
+    rays = (np.sin((x - 0.5) / (y + 0.35) * 9.0 + s.rng.uniform(0, 6)) * 0.5 + 0.5) ** 6 * (1 - y) ** 2
+    img += s.light * (rays * 0.45)[..., None]
+    n1 = _blur_noise(s.rng, s.w, s.h, 14)
+    caustic = (1 - np.abs(n1 - 0.5) * 2) ** 10
+    img += s.light * (caustic * 0.12 * (y > 0.76))[..., None]
+    sand = s.vgrad(_rgb(_mix(s.palette.light, (0.8, 0.75, 0.6), 0.5)) * 0.55, s.deep, 0.74, 1.0)
+    return np.where((y > 0.76)[..., None], sand, img)
+
+
+def _paint_studio(s: _Set, *, marble: bool = False) -> np.ndarray:
+    """A seamless backdrop and a surface (veined for the marble studio)."""
+    x, y, horizon = s.x, s.y, s.horizon
+    back = s.vgrad(s.deep * 1.1, s.mid * 0.75, 0.0, horizon)
+    surface_top = _rgb(_mix(s.palette.mid, s.palette.light, 0.35))
+    surface = s.vgrad(surface_top * 0.9, s.deep * 0.8, horizon, 1.0)
+    img = s.full(np.where((y < horizon)[..., None], back, surface))
+    if marble:
+        n1, n2 = _blur_noise(s.rng, s.w, s.h, 4), _blur_noise(s.rng, s.w, s.h, 11)
+        n3, n4 = _blur_noise(s.rng, s.w, s.h, 7), _blur_noise(s.rng, s.w, s.h, 3)
+        phase = x * 8.0 + y * 4.0 + n1 * 5.0 + n2 * 2.0
+        veins = np.exp(-((np.sin(phase) / 0.06) ** 2)) * (0.3 + 0.7 * n3)
+        fine = np.exp(-((np.sin(phase * 2.3 + n3 * 5) / 0.03) ** 2)) * 0.35 * n4
+        img = img * 0.85 + s.light * 0.15 * (0.9 + 0.2 * n4)[..., None]
+        img *= (1.0 - 0.22 * (veins + fine))[..., None]
+    # a soft edge where the surface meets the backdrop
+    edge = np.exp(-(((y - horizon) / 0.006) ** 2))
+    img += s.light * (edge * 0.12)[..., None]
+    return img
+
+
+#: One painter per setting of the look vocabulary; anything else is the plain studio.
+SET_PAINTERS: dict[str, Callable[[_Set], np.ndarray]] = {
+    "beach at sunset": _paint_beach,
+    "city at night": _paint_city,
+    "forest": _paint_forest,
+    "desert": _paint_desert,
+    "underwater": _paint_underwater,
+    "marble studio": lambda s: _paint_studio(s, marble=True),
+    "studio": _paint_studio,
+}
+
+
+def _light_the_set(img: np.ndarray, s: _Set, plan: Plan) -> np.ndarray:
+    """Key light pool and backlight halo behind the bottle, haze, vignette."""
+    x, y = s.x, s.y
+    bx, by = _to_set(plan.bottle_x), _to_set(plan.bottle_y - 0.05)
+    d = np.sqrt((x - bx) ** 2 + ((y - by) * s.aspect * 0.8) ** 2)
     pool = np.exp(-((d / 0.5) ** 2)) * plan.glow_strength
     img += np.array(plan.glow, dtype=np.float32) * (pool * 0.45)[..., None]
     if plan.backlight > 0:
         halo = np.exp(-((d / 0.22) ** 2)) * plan.backlight
         img += np.array(_mix(plan.glow, (1, 1, 1), 0.5), dtype=np.float32) * (halo * 0.9)[..., None]
     # haze lifts the blacks towards the light colour (atmosphere, dreaminess)
-    img = img * (1 - plan.haze * 0.35) + np.array(light, dtype=np.float32) * plan.haze * 0.2
-    # vignette
+    img = img * (1 - plan.haze * 0.35) + s.light * plan.haze * 0.2
     v = np.sqrt(((x - 0.5) * 1.1) ** 2 + ((y - 0.5) * 0.9) ** 2)
     img *= (1.0 - plan.vignette * (v / 0.7) ** 2.2).clip(0.15, 1.0)[..., None]
-    return img.astype(np.float32)
+    return img
+
+
+def render_background(
+    plan: Plan, w: int, h: int, rng: np.random.Generator, margin: tuple[float, float] = (0.0, 0.0)
+) -> np.ndarray:
+    """The ungraded backdrop (float RGB, h×w), everything behind the bottle, defocused."""
+    mx, my = margin
+    y = _to_set(np.linspace(-my, 1 + my, h, dtype=np.float32))[:, None]
+    x = _to_set(np.linspace(-mx, 1 + mx, w, dtype=np.float32))[None, :]
+    canvas = _Set(x=x, y=y, w=w, h=h, margin_y=my, palette=plan.palette, rng=rng)  # type: ignore[arg-type]
+    img = SET_PAINTERS.get(str(plan.look.setting), _paint_studio)(canvas)
+    # the backdrop is out of focus: no hard horizon or texture edge competes with the bottle
+    img = _defocus(img, max(1, round(w * 0.0045)))
+    return _light_the_set(img, canvas, plan).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- the bottle
@@ -492,54 +552,73 @@ def _superellipse(u: np.ndarray, v: np.ndarray, pu: float = 6.0, pv: float = 8.0
     return np.abs(u) ** pu + np.abs(v) ** pv
 
 
-def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Image.Image]:
-    """The perfume bottle (RGBA, graded) and, on a second sprite, its shadow and reflection."""
-    ss = 2  # supersample for smooth edges
-    H = max(24, height) * ss
-    W = int(H * 0.62)
-    pal = plan.palette
-    grade = Grade(plan)
-    side = plan.key_side
+_CAP_BOTTOM, _COLLAR_BOTTOM, _BODY_TOP, _BODY_WIDTH, _CAP_WIDTH = 0.22, 0.3, 0.3, 0.95, 0.36
+
+
+@dataclass
+class _BottleShape:
+    """The bottle drawn on a supersampled H×W grid: coordinates and the mask of each part."""
+
+    v: np.ndarray  # 0 at the top of the cap, 1 at the foot (H×1)
+    u: np.ndarray  # -1..1 across (1×W)
+    ul: np.ndarray  # u, negative towards the key light
+    bv: np.ndarray  # -1..1 down the body
+    f: np.ndarray  # superellipse distance of the body (<= 1 inside)
+    cylinder: np.ndarray  # how much a point of the body faces the camera
+    cap_v: np.ndarray
+    body: np.ndarray
+    liquid: np.ndarray
+    base: np.ndarray
+    cap: np.ndarray
+    collar: np.ndarray
+    ring: np.ndarray
+
+
+def _bottle_shape(H: int, W: int, side: int) -> _BottleShape:
     v = np.linspace(0, 1, H, dtype=np.float32)[:, None]
     u = np.linspace(-1, 1, W, dtype=np.float32)[None, :]
-    ul = u * side  # u towards the key light is negative
+    bv = ((v - _BODY_TOP) / (1 - _BODY_TOP)).clip(0, 1) * 2 - 1
+    f = _superellipse(u / _BODY_WIDTH, bv) * (v >= _BODY_TOP)
+    body = (f <= 1.0) & (v >= _BODY_TOP)
+    inner = _superellipse(u / (_BODY_WIDTH * 0.86), (bv + 0.06) / 0.86) <= 1.0
+    cap_v = (v - _CAP_BOTTOM / 2) / (_CAP_BOTTOM / 2)
+    return _BottleShape(
+        v=v,
+        u=u,
+        ul=u * side,
+        bv=bv,
+        f=f,
+        cylinder=np.sqrt((1 - (u / _BODY_WIDTH) ** 2).clip(0, 1)),
+        cap_v=cap_v,
+        body=body,
+        liquid=body & inner & (v > _BODY_TOP + 0.1),
+        base=body & (bv > 0.78),  # thick glass foot
+        cap=(_superellipse(u / _CAP_WIDTH, cap_v, 10, 10) <= 1.0) & (v < _CAP_BOTTOM),
+        collar=(np.abs(u) <= 0.2) & (v >= _CAP_BOTTOM - 0.01) & (v < _COLLAR_BOTTOM + 0.02),
+        ring=(np.abs(u) <= 0.27) & (v >= _COLLAR_BOTTOM - 0.03) & (v < _COLLAR_BOTTOM),
+    )
 
-    cap_bot, collar_bot, body_top = 0.22, 0.3, 0.3
-    bw = 0.95
-    bv = ((v - body_top) / (1 - body_top)).clip(0, 1) * 2 - 1
-    f = _superellipse(u / bw, bv) * (v >= body_top)
-    body = (f <= 1.0) & (v >= body_top)
-    inner = _superellipse(u / (bw * 0.86), (bv + 0.06) / 0.86) <= 1.0
-    liquid = body & inner & (v > body_top + 0.1)
-    base = body & (bv > 0.78)  # thick glass foot
-    cap_w = 0.36
-    cap_v = (v - cap_bot / 2) / (cap_bot / 2)
-    cap = (_superellipse(u / cap_w, cap_v, 10, 10) <= 1.0) & (v < cap_bot)
-    collar = (np.abs(u) <= 0.2) & (v >= cap_bot - 0.01) & (v < collar_bot + 0.02)
-    ring = (np.abs(u) <= 0.27) & (v >= collar_bot - 0.03) & (v < collar_bot)
 
-    metal = np.array(_mix(_hex("#d4af37"), pal.accent, 0.15), dtype=np.float32)
+def _paint_glass(b: _BottleShape, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Clear glass, the liquid with its meniscus, the foot, rim and outline, the speculars."""
+    pal = plan.palette
     liquid_col = np.array(_liquid_colour(pal.accent), dtype=np.float32)
     glass_col = np.array(_mix(pal.light, (0.92, 0.94, 0.97), 0.5), dtype=np.float32)
-    cylinder = np.sqrt((1 - (u / bw) ** 2).clip(0, 1))  # how much a point faces the camera
-
-    rgb = np.zeros((H, W, 3), dtype=np.float32)
-    alpha = np.zeros((H, W), dtype=np.float32)
+    rgb = np.zeros((*b.body.shape, 3), dtype=np.float32)
     # clear glass: bright towards the rim, a thin dark outline, a brighter rim just inside it
-    glass = glass_col * (0.35 + 0.35 * (1 - cylinder))[..., None]
-    rgb = np.where(body[..., None], glass, rgb)
-    alpha = np.where(body, 0.55 + 0.3 * (1 - cylinder), alpha)
+    rgb = np.where(b.body[..., None], glass_col * (0.35 + 0.35 * (1 - b.cylinder))[..., None], rgb)
+    alpha = np.where(b.body, 0.55 + 0.3 * (1 - b.cylinder), np.zeros(b.body.shape, dtype=np.float32))
     # the liquid: a vertical gradient, darker at its sides, a lit meniscus
-    depth = ((v - body_top - 0.1) / (1 - body_top - 0.1)).clip(0, 1)
-    core = liquid_col * (1.05 - 0.45 * depth)[..., None] * (0.55 + 0.45 * cylinder)[..., None]
-    rgb = np.where(liquid[..., None], core, rgb)
-    alpha = np.where(liquid, 0.96, alpha)
-    meniscus = liquid & (v < body_top + 0.115)
-    rgb = np.where(meniscus[..., None], liquid_col * 1.4 + 0.1, rgb)
-    rgb = np.where((base & ~liquid)[..., None], glass_col * (0.55 + 0.3 * cylinder)[..., None], rgb)
-    alpha = np.where(base & ~liquid, 0.8, alpha)
-    rim = body & (f > 0.78) & (f <= 0.92)
-    outline = body & (f > 0.92)
+    depth = ((b.v - _BODY_TOP - 0.1) / (1 - _BODY_TOP - 0.1)).clip(0, 1)
+    core = liquid_col * (1.05 - 0.45 * depth)[..., None] * (0.55 + 0.45 * b.cylinder)[..., None]
+    rgb = np.where(b.liquid[..., None], core, rgb)
+    alpha = np.where(b.liquid, 0.96, alpha)
+    rgb = np.where((b.liquid & (b.v < _BODY_TOP + 0.115))[..., None], liquid_col * 1.4 + 0.1, rgb)
+    foot = b.base & ~b.liquid
+    rgb = np.where(foot[..., None], glass_col * (0.55 + 0.3 * b.cylinder)[..., None], rgb)
+    alpha = np.where(foot, 0.8, alpha)
+    rim = b.body & (b.f > 0.78) & (b.f <= 0.92)
+    outline = b.body & (b.f > 0.92)
     rim_col = np.array(_mix(glass_col, (1, 1, 1), 0.5), dtype=np.float32) * (1.0 + plan.backlight * 0.6)
     rgb = np.where(rim[..., None], rim_col, rgb)
     alpha = np.where(rim, 0.9, alpha)
@@ -547,34 +626,47 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     rgb = np.where(outline[..., None], edge_col, rgb)
     alpha = np.where(outline, 0.95, alpha)
     # speculars: a hard streak towards the key light, a broad soft one opposite
-    spec = np.exp(-(((ul + 0.6) / 0.045) ** 2)) * 1.0 + np.exp(-(((ul - 0.52) / 0.13) ** 2)) * 0.3
-    spec = spec * (1 - np.exp(-(((bv + 1) / 0.15) ** 2)))  # fades into the shoulder
-    rgb += (spec * body)[..., None] * 0.85
-    # label: a pale panel with a fine metallic border
-    lab_u, lab_v = np.abs(u) / 0.5, np.abs(bv - 0.12) / 0.2
-    label = body & (np.maximum(lab_u, lab_v) <= 1.0)
+    spec = np.exp(-(((b.ul + 0.6) / 0.045) ** 2)) * 1.0 + np.exp(-(((b.ul - 0.52) / 0.13) ** 2)) * 0.3
+    spec = spec * (1 - np.exp(-(((b.bv + 1) / 0.15) ** 2)))  # fades into the shoulder
+    rgb += (spec * b.body)[..., None] * 0.85
+    return rgb, alpha
+
+
+def _paint_label_and_metal(
+    b: _BottleShape, pal: Palette, rgb: np.ndarray, alpha: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The label panel with its metallic border, then collar, ring and cap."""
+    metal = np.array(_mix(_hex("#d4af37"), pal.accent, 0.15), dtype=np.float32)
+    lab_u, lab_v = np.abs(b.u) / 0.5, np.abs(b.bv - 0.12) / 0.2
+    label = b.body & (np.maximum(lab_u, lab_v) <= 1.0)
     border = label & (np.maximum(lab_u, lab_v) > 0.93)
-    panel = np.array(_mix(pal.light, (1, 1, 1), 0.55), dtype=np.float32) * (0.85 + 0.15 * cylinder)[..., None]
+    panel = (
+        np.array(_mix(pal.light, (1, 1, 1), 0.55), dtype=np.float32) * (0.85 + 0.15 * b.cylinder)[..., None]
+    )
     rgb = np.where(label[..., None], panel, rgb)
     rgb = np.where(border[..., None], metal * 0.9, rgb)
     alpha = np.where(label, 0.98, alpha)
     # metal collar, ring and cap, shaded like cylinders lit from the key side
-    sheen = (0.45 + 0.55 * np.cos((ul + 0.35) * 2.6).clip(0, 1) ** 2) + 0.6 * np.exp(
-        -(((ul + 0.4) / 0.08) ** 2)
+    sheen = (
+        0.45
+        + 0.55 * np.cos((b.ul + 0.35) * 2.6).clip(0, 1) ** 2
+        + 0.6 * np.exp(-(((b.ul + 0.4) / 0.08) ** 2))
     )
-    rgb = np.where((collar | ring)[..., None], metal * sheen[..., None], rgb)
-    alpha = np.where(collar | ring, 1.0, alpha)
+    metal_parts = b.collar | b.ring
+    rgb = np.where(metal_parts[..., None], metal * sheen[..., None], rgb)
+    alpha = np.where(metal_parts, 1.0, alpha)
     lacquer = _lum(pal.deep) < 0.12 and _lum(pal.accent) > 0.3
     cap_base = (
         metal if lacquer else np.array(_mix(pal.deep, (0.05, 0.05, 0.06), 0.5), dtype=np.float32) + 0.03
     )
-    cap_shade = sheen * (0.9 + 0.1 * cap_v)
-    rgb = np.where(cap[..., None], cap_base * cap_shade[..., None] + 0.04, rgb)
-    alpha = np.where(cap, 1.0, alpha)
+    rgb = np.where(b.cap[..., None], cap_base * (sheen * (0.9 + 0.1 * b.cap_v))[..., None] + 0.04, rgb)
+    alpha = np.where(b.cap, 1.0, alpha)
+    return rgb, alpha
 
-    rgb = grade(rgb)
-    img = Image.fromarray(np.dstack([rgb.clip(0, 1) * 255, alpha * 255]).astype(np.uint8))
-    # the perfume name on the label (the default font has no accented capitals: LUMIERE)
+
+def _write_name(img: Image.Image, name: str, colour: tuple[int, int, int]) -> None:
+    """The perfume name on the label (the default font has no accented capitals: LUMIERE)."""
+    W, H = img.size
     draw = ImageDraw.Draw(img)
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()[:20]
     size = max(6, int(H * 0.05))
@@ -583,12 +675,13 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
         size -= 1
         font = ImageFont.load_default(size=size)
     tw = draw.textlength(text, font=font)
-    label_v = body_top + (1 - body_top) * (0.5 + 0.12 / 2)
-    draw.text(((W - tw) / 2, label_v * H - size * 0.6), text, fill=(*grade.colour(pal.deep), 255), font=font)
-    img = img.resize((W // ss, H // ss), Image.LANCZOS)
+    label_v = _BODY_TOP + (1 - _BODY_TOP) * (0.5 + 0.12 / 2)
+    draw.text(((W - tw) / 2, label_v * H - size * 0.6), text, fill=(*colour, 255), font=font)
 
-    # shadow and a faint reflection below, on one canvas twice as wide
-    sw, sh = W // ss, H // ss
+
+def _shadow_and_reflection(img: Image.Image, side: int) -> Image.Image:
+    """The bottle's shadow and a faint reflection below it, on one canvas twice as wide."""
+    sw, sh = img.size
     under = Image.new("RGBA", (sw * 2, sh), (0, 0, 0, 0))
     shadow = Image.new("L", (sw * 2, sh), 0)
     ImageDraw.Draw(shadow).ellipse(
@@ -601,7 +694,22 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     ra = (np.asarray(refl.getchannel("A"), dtype=np.float32) * fade[:, None]).astype(np.uint8)
     refl.putalpha(Image.fromarray(ra))
     under.alpha_composite(refl, (sw // 2, 0))
-    return img, under
+    return under
+
+
+def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Image.Image]:
+    """The perfume bottle (RGBA, graded) and, on a second sprite, its shadow and reflection."""
+    ss = 2  # supersample for smooth edges
+    H = max(24, height) * ss
+    W = int(H * 0.62)
+    grade = Grade(plan)
+    shape = _bottle_shape(H, W, plan.key_side)
+    rgb, alpha = _paint_glass(shape, plan)
+    rgb, alpha = _paint_label_and_metal(shape, plan.palette, rgb, alpha)
+    img = Image.fromarray(np.dstack([grade(rgb).clip(0, 1) * 255, alpha * 255]).astype(np.uint8))
+    _write_name(img, name, grade.colour(plan.palette.deep))
+    img = img.resize((W // ss, H // ss), Image.LANCZOS)
+    return img, _shadow_and_reflection(img, plan.key_side)
 
 
 # --------------------------------------------------------------------------- particles
@@ -652,82 +760,136 @@ class Particles:
     sprites: dict[tuple[int, int], Image.Image] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Spawn:
+    """What an element's setup needs: the fresh particles, the plan, the grade, the random stream."""
+
+    p: Particles
+    plan: Plan
+    grade: Grade
+    rng: np.random.Generator
+    n: int
+    scale: float  # render width / 360
+    w: int
+
+    def uniform(self, lo: float, hi: float) -> np.ndarray:
+        return self.rng.uniform(lo, hi, self.n)
+
+
+def _petals(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour(_mix(_hex("#c0163f"), e.plan.palette.accent, 0.15))
+    e.p.vel = np.stack([e.uniform(-0.03, 0.03), e.uniform(0.07, 0.13)], 1)
+    e.p.size = e.uniform(7.0, 12.0) * e.scale
+    e.p.alpha = e.uniform(0.8, 1.0)
+    e.p.sway = 0.035
+
+
+def _gold_dust(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour(_hex("#ffe08a"))
+    e.p.vel = np.stack([e.uniform(-0.012, 0.012), e.uniform(-0.04, -0.01)], 1)
+    e.p.size = e.uniform(1.6, 3.6) * e.scale
+    e.p.alpha = e.uniform(0.75, 1.0)
+    e.p.twinkle, e.p.sway = 0.5, 0.012
+
+
+def _droplets(e: _Spawn) -> None:
+    """Condensation on the glass, sliding down slowly."""
+    p, plan, pos = e.p, e.plan, e.p.pos.copy()
+    p.colour = e.grade.colour(_mix(plan.palette.light, (0.92, 0.96, 1.0), 0.7))
+    p.pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.2
+    p.pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.3) * plan.bottle_h * 0.75
+    p.vel = np.stack([np.zeros(e.n), e.uniform(0.0, 0.015) * (e.rng.random(e.n) < 0.4)], 1)
+    p.size = e.uniform(2.0, 4.2) * e.scale
+    p.alpha = np.ones(e.n)
+    p.wrap = False
+
+
+def _smoke(e: _Spawn) -> None:
+    p = e.p
+    p.colour = e.grade.colour(_mix(e.plan.palette.light, (0.9, 0.9, 0.92), 0.6))
+    p.pos[:, 1] = -0.1 + p.pos[:, 1] * 1.2
+    p.vel = np.stack([e.uniform(-0.025, 0.025), e.uniform(-0.04, -0.015)], 1)
+    p.size = e.uniform(70, 130) * e.scale
+    p.alpha = e.uniform(0.5, 0.75)
+    p.sway, p.parallax, p.levels = 0.025, 1.2, 24
+
+
+def _silk(e: _Spawn) -> None:
+    p, n = e.p, e.n
+    p.colour = e.grade.colour(_mix(_liquid_colour(e.plan.palette.accent), e.plan.palette.light, 0.45))
+    p.layer = "front"
+    p.pos[:, 1] = np.array([0.9, 0.16])[:n] if n <= 2 else 0.1 + p.pos[:, 1] * 0.8
+    p.pos[:, 0] = 0.5
+    p.vel = np.stack([e.uniform(0.01, 0.02) * np.where(np.arange(n) % 2, -1, 1), np.zeros(n)], 1)
+    p.size = np.full(n, float(e.w))
+    p.alpha = np.full(n, 1.0)
+    p.sway, p.parallax, p.wrap, p.levels = 0.02, 1.1, False, 1
+
+
+def _bokeh(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour(_mix(_liquid_colour(e.plan.palette.accent), (1.0, 0.95, 0.85), 0.5))
+    e.p.vel = np.stack([e.uniform(-0.012, 0.012), e.uniform(-0.015, 0.015)], 1)
+    e.p.size = e.uniform(10, 26) * e.scale
+    e.p.alpha = e.uniform(0.45, 0.8)
+    e.p.twinkle, e.p.parallax, e.p.levels = 0.25, 0.5, 12
+
+
+def _rain(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour(_mix(e.plan.palette.light, (0.82, 0.87, 0.95), 0.6))
+    e.p.vel = np.stack([np.full(e.n, 0.06), e.uniform(1.2, 1.7)], 1)
+    e.p.size = e.uniform(7, 14) * e.scale
+    e.p.alpha = e.uniform(0.45, 0.8)
+    e.p.parallax = 1.2
+
+
+def _snow(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour((0.97, 0.97, 1.0))
+    e.p.vel = np.stack([e.uniform(-0.012, 0.012), e.uniform(0.05, 0.1)], 1)
+    e.p.size = e.uniform(1.3, 3.6) * e.scale
+    e.p.alpha = e.uniform(0.65, 1.0)
+    e.p.sway = 0.02
+
+
+def _sparkles(e: _Spawn) -> None:
+    """Star glints around the bottle that bloom and fade."""
+    p, plan = e.p, e.plan
+    p.colour = e.grade.colour((1.0, 0.97, 0.86))
+    p.pos[:, 0] = plan.bottle_x + (p.pos[:, 0] - 0.5) * 0.55
+    p.pos[:, 1] = plan.bottle_y + (p.pos[:, 1] - 0.5) * plan.bottle_h * 1.5
+    p.size = e.uniform(3.5, 8.0) * e.scale
+    p.twinkle, p.wrap, p.levels = 1.0, False, 12
+
+
+def _bubbles(e: _Spawn) -> None:
+    e.p.colour = e.grade.colour(_mix(e.plan.palette.light, (0.9, 1.0, 1.0), 0.5))
+    e.p.vel = np.stack([e.uniform(-0.006, 0.006), e.uniform(-0.14, -0.06)], 1)
+    e.p.size = e.uniform(1.6, 4.8) * e.scale
+    e.p.alpha = e.uniform(0.55, 0.9)
+    e.p.sway = 0.012
+
+
+#: How each element's particles look and move (colour, velocity, size, alpha, behaviour).
+ELEMENT_SETUP: dict[str, Callable[[_Spawn], None]] = {
+    "rose petals": _petals,
+    "gold dust": _gold_dust,
+    "water droplets": _droplets,
+    "smoke": _smoke,
+    "silk": _silk,
+    "bokeh": _bokeh,
+    "rain": _rain,
+    "snow": _snow,
+    "sparkles": _sparkles,
+    "bubbles": _bubbles,
+}
+
+
 def _element_system(kind: str, density: float, plan: Plan, w: int, rng: np.random.Generator) -> Particles:
-    grade = Grade(plan)
-    pal = plan.palette
-    scale = w / 360.0
     count, layer = ELEMENT_LAYOUT[kind]
     n = max(1, round(count * density))
     pos = rng.random((n, 2)).astype(np.float32)
     phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
-    zeros = np.zeros(n)
-    p = Particles(kind, layer, pos, np.zeros((n, 2)), zeros, phase, np.ones(n), (255, 255, 255))
-    if kind == "rose petals":
-        p.colour = grade.colour(_mix(_hex("#c0163f"), pal.accent, 0.15))
-        p.vel = np.stack([rng.uniform(-0.03, 0.03, n), rng.uniform(0.07, 0.13, n)], 1)
-        p.size = rng.uniform(7.0, 12.0, n) * scale
-        p.alpha = rng.uniform(0.8, 1.0, n)
-        p.sway = 0.035
-    elif kind == "gold dust":
-        p.colour = grade.colour(_hex("#ffe08a"))
-        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(-0.04, -0.01, n)], 1)
-        p.size = rng.uniform(1.6, 3.6, n) * scale
-        p.alpha = rng.uniform(0.75, 1.0, n)
-        p.twinkle, p.sway = 0.5, 0.012
-    elif kind == "water droplets":  # condensation on the glass, sliding down slowly
-        p.colour = grade.colour(_mix(pal.light, (0.92, 0.96, 1.0), 0.7))
-        p.pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.2
-        p.pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.3) * plan.bottle_h * 0.75
-        p.vel = np.stack([zeros, rng.uniform(0.0, 0.015, n) * (rng.random(n) < 0.4)], 1)
-        p.size = rng.uniform(2.0, 4.2, n) * scale
-        p.alpha = np.ones(n)
-        p.wrap = False
-    elif kind == "smoke":
-        p.colour = grade.colour(_mix(pal.light, (0.9, 0.9, 0.92), 0.6))
-        p.pos[:, 1] = -0.1 + pos[:, 1] * 1.2
-        p.vel = np.stack([rng.uniform(-0.025, 0.025, n), rng.uniform(-0.04, -0.015, n)], 1)
-        p.size = rng.uniform(70, 130, n) * scale
-        p.alpha = rng.uniform(0.5, 0.75, n)
-        p.sway, p.parallax, p.levels = 0.025, 1.2, 24
-    elif kind == "silk":
-        p.colour = grade.colour(_mix(_liquid_colour(pal.accent), pal.light, 0.45))
-        p.layer = "front"
-        p.pos[:, 0] = 0.5
-        p.pos[:, 1] = np.array([0.9, 0.16])[:n] if n <= 2 else 0.1 + pos[:, 1] * 0.8
-        p.vel = np.stack([rng.uniform(0.01, 0.02, n) * np.where(np.arange(n) % 2, -1, 1), zeros], 1)
-        p.size = np.full(n, float(w))
-        p.alpha = np.full(n, 1.0)
-        p.sway, p.parallax, p.wrap, p.levels = 0.02, 1.1, False, 1
-    elif kind == "bokeh":
-        p.colour = grade.colour(_mix(_liquid_colour(pal.accent), (1.0, 0.95, 0.85), 0.5))
-        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(-0.015, 0.015, n)], 1)
-        p.size = rng.uniform(10, 26, n) * scale
-        p.alpha = rng.uniform(0.45, 0.8, n)
-        p.twinkle, p.parallax, p.levels = 0.25, 0.5, 12
-    elif kind == "rain":
-        p.colour = grade.colour(_mix(pal.light, (0.82, 0.87, 0.95), 0.6))
-        p.vel = np.stack([np.full(n, 0.06), rng.uniform(1.2, 1.7, n)], 1)
-        p.size = rng.uniform(7, 14, n) * scale
-        p.alpha = rng.uniform(0.45, 0.8, n)
-        p.parallax = 1.2
-    elif kind == "snow":
-        p.colour = grade.colour((0.97, 0.97, 1.0))
-        p.vel = np.stack([rng.uniform(-0.012, 0.012, n), rng.uniform(0.05, 0.1, n)], 1)
-        p.size = rng.uniform(1.3, 3.6, n) * scale
-        p.alpha = rng.uniform(0.65, 1.0, n)
-        p.sway = 0.02
-    elif kind == "sparkles":  # star glints around the bottle that bloom and fade
-        p.colour = grade.colour((1.0, 0.97, 0.86))
-        p.pos[:, 0] = plan.bottle_x + (pos[:, 0] - 0.5) * 0.55
-        p.pos[:, 1] = plan.bottle_y + (pos[:, 1] - 0.5) * plan.bottle_h * 1.5
-        p.size = rng.uniform(3.5, 8.0, n) * scale
-        p.twinkle, p.wrap, p.levels = 1.0, False, 12
-    else:  # bubbles
-        p.colour = grade.colour(_mix(pal.light, (0.9, 1.0, 1.0), 0.5))
-        p.vel = np.stack([rng.uniform(-0.006, 0.006, n), rng.uniform(-0.14, -0.06, n)], 1)
-        p.size = rng.uniform(1.6, 4.8, n) * scale
-        p.alpha = rng.uniform(0.55, 0.9, n)
-        p.sway = 0.012
+    p = Particles(kind, layer, pos, np.zeros((n, 2)), np.zeros(n), phase, np.ones(n), (255, 255, 255))
+    ELEMENT_SETUP[kind](_Spawn(p, plan, Grade(plan), rng, n, w / 360.0, w))
     p.vel = p.vel.astype(np.float32)
     p.size = np.asarray(p.size, dtype=np.float32)
     p.alpha = np.asarray(p.alpha, dtype=np.float32)

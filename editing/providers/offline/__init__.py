@@ -1,0 +1,1 @@
+"""The offline providers: look vocabulary, rule-based prompt editor, procedural generator, music bed."""

@@ -1,0 +1,1 @@
+"""The Replicate video generator and the fenced download of its outputs."""

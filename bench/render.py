@@ -191,126 +191,131 @@ def memory_child(spec: str) -> None:
     sys.stdout.write(json.dumps({"self_kb": own, "children_kb": children}) + "\n")
 
 
+class Edits:
+    """The edits timed against each other, on one set of scenes and one music bed in ``root``."""
+
+    def __init__(self, root: Path, n: int, seconds: float, fmt: VideoFormat) -> None:
+        self.root, self.n, self.seconds, self.fmt = root, n, seconds, fmt
+        self.cache = root / "cache"
+        self.scenes = [canonical_scene(root / f"scene{i}.mp4", i, seconds, fmt) for i in range(n)]
+        self.bed = music_bed(root / "bed.wav")
+        self.edit_at = n // 2
+        # The new scene's picture must not depend on --scenes, or 5 and 10 scenes are not comparable.
+        self.new_canonical = canonical_scene(root / "new_generated.mp4", NEW_SCENE, seconds, fmt)
+        self.new_longer = canonical_scene(root / "new_longer.mp4", NEW_SCENE, seconds + 1, fmt)
+        self.new_foreign = model_scene(root / "new_model.mp4", NEW_SCENE, fmt)
+        # The ad as it was before the edit: this render encodes the bed for this length.
+        media.render_final(self.scenes, self.bed, root / "before.mp4", root, cache_dir=self.cache)
+        self.frames = n * round(seconds * fmt.fps)
+        self.samples = self.frames * media.AUDIO_RATE // fmt.fps
+        self.bed_m4a = media.audio_track(self.bed, self.samples, self.cache)
+        self.counter = iter(range(10**6))
+
+    def _work(self, kind: str) -> Path:
+        work = self.root / f"{kind}{next(self.counter)}"
+        work.mkdir()
+        return work
+
+    def _with(self, scene: Path) -> list[Path]:
+        return [*self.scenes[: self.edit_at], scene, *self.scenes[self.edit_at + 1 :]]
+
+    def atelier(self, new: Path, length: float) -> Callable[[], Path]:
+        """Atelier's edit: normalize the new scene, render the final."""
+
+        def edit() -> Path:
+            work = self._work("edit")
+            scene = work / "scene.mp4"
+            media.normalize_scene(new, scene, self.fmt, length)
+            media.render_final(self._with(scene), self.bed, work / "final.mp4", work, cache_dir=self.cache)
+            return work
+
+        return edit
+
+    def floor(self, encode: bool) -> Callable[[], Path]:
+        """The least any implementation can do: copy (or encode once) the scene, concat with ffmpeg."""
+
+        def edit() -> Path:
+            work = self._work("floor")
+            scene = work / "scene.mp4"
+            if encode:
+                # the same picture work as Atelier's: frame rate, scale, BT.709 conversion
+                fmt = self.fmt
+                vf = f"fps={fmt.fps},scale={fmt.width}:{fmt.height}:flags=bicubic:out_color_matrix=bt709"
+                vf += ":out_range=tv,setsar=1,format=yuv420p"
+                n_frames = str(round(self.seconds * fmt.fps))
+                args = ["-i", str(self.new_foreign), "-map", "0:v:0", "-vf", vf, "-frames:v", n_frames]
+                ffmpeg(*args, *media.canonical_video_args(fmt), "-an", str(scene))
+            else:
+                shutil.copyfile(self.new_canonical, scene)
+            floor_render(self._with(scene), self.bed_m4a, work / "final.mp4", work)
+            return work
+
+        return edit
+
+    def retime_atelier(self) -> Path:
+        for stale in self.cache.glob("bed-*.m4a"):
+            if stale != self.bed_m4a:
+                stale.unlink()
+        return self.atelier(self.new_longer, self.seconds + 1)()
+
+    def retime_floor(self) -> Path:
+        work = self._work("floor")
+        scene = work / "scene.mp4"
+        shutil.copyfile(self.new_longer, scene)
+        longer = self.samples + media.AUDIO_RATE
+        floor_render_with_audio_encode(self._with(scene), self.bed, work / "final.mp4", work, longer)
+        return work
+
+    def checked_edit(self) -> tuple[Path, list[Path]]:
+        """One edit to check the output (and to feed moviepy the very same scenes)."""
+        check_dir = self._work("check")
+        media.normalize_scene(self.new_canonical, check_dir / "scene.mp4", self.fmt, self.seconds)
+        edited = self._with(check_dir / "scene.mp4")
+        media.render_final(edited, self.bed, check_dir / "final.mp4", check_dir, cache_dir=self.cache)
+        return check_dir / "final.mp4", edited
+
+    def peak_rss_mb(self) -> float:
+        """Peak memory of one foreign-scene edit in a fresh process."""
+        spec = {"work": str(self.root), "new": str(self.new_foreign), "seconds": self.seconds}
+        spec |= {"bed": str(self.bed), "cache": str(self.cache), "scenes": [str(p) for p in self.scenes]}
+        cmd = [sys.executable, __file__, "--memory-child", json.dumps(spec)]
+        mem = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        rss = json.loads(mem.stdout.strip().splitlines()[-1])
+        return round((rss["self_kb"] + rss["children_kb"]) / 1024, 1)
+
+
+def _ratio(a: float | None, b: float) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
 def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, object]:
     fmt = FMT
     load = os.getloadavg()[0]  # other work on the machine skews every figure: say how busy it was
     with tempfile.TemporaryDirectory(prefix="atelier-bench-") as tmp:
-        root = Path(tmp)
-        cache = root / "cache"
-        scenes = [canonical_scene(root / f"scene{i}.mp4", i, seconds, fmt) for i in range(n)]
-        bed = music_bed(root / "bed.wav")
-        edit_at = n // 2
-        # The new scene's picture must not depend on --scenes, or 5 and 10 scenes are not comparable.
-        new_canonical = canonical_scene(root / "new_generated.mp4", NEW_SCENE, seconds, fmt)
-        new_longer = canonical_scene(root / "new_longer.mp4", NEW_SCENE, seconds + 1, fmt)
-        new_foreign = model_scene(root / "new_model.mp4", NEW_SCENE, fmt)
-
-        # The ad as it was before the edit: this render encodes the bed for this length.
-        media.render_final(scenes, bed, root / "before.mp4", root, cache_dir=cache)
-        frames = n * round(seconds * fmt.fps)
-        samples = frames * media.AUDIO_RATE // fmt.fps
-        bed_m4a = media.audio_track(bed, samples, cache)
-
-        counter = iter(range(10**6))
-
-        def atelier(new: Path, length: float) -> Callable[[], Path]:
-            def edit() -> Path:
-                k = next(counter)
-                work = root / f"edit{k}"
-                work.mkdir()
-                scene = work / "scene.mp4"
-                media.normalize_scene(new, scene, fmt, length)
-                edited = [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]]
-                media.render_final(edited, bed, work / "final.mp4", work, cache_dir=cache)
-                return work
-
-            return edit
-
-        def floor(encode: bool) -> Callable[[], Path]:
-            def edit() -> Path:
-                k = next(counter)
-                work = root / f"floor{k}"
-                work.mkdir()
-                scene = work / "scene.mp4"
-                if encode:
-                    # the same picture work as Atelier's: frame rate, scale, BT.709 conversion
-                    vf = (f"fps={fmt.fps},scale={fmt.width}:{fmt.height}:flags=bicubic:"
-                          "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p")  # fmt: skip
-                    n_frames = str(round(seconds * fmt.fps))
-                    ffmpeg("-i", str(new_foreign), "-map", "0:v:0", "-vf", vf, "-frames:v", n_frames,
-                           *media.canonical_video_args(fmt), "-an", str(scene))  # fmt: skip
-                else:  # already canonical: the least any implementation can do is copy it
-                    shutil.copyfile(new_canonical, scene)
-                floor_render(
-                    [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]], bed_m4a, work / "final.mp4", work
-                )
-                return work
-
-            return edit
-
-        def retime_atelier() -> Path:
-            for stale in cache.glob("bed-*.m4a"):
-                if stale != bed_m4a:
-                    stale.unlink()
-            return atelier(new_longer, seconds + 1)()
-
-        def retime_floor() -> Path:
-            k = next(counter)
-            work = root / f"floor{k}"
-            work.mkdir()
-            scene = work / "scene.mp4"
-            shutil.copyfile(new_longer, scene)
-            edited = [*scenes[:edit_at], scene, *scenes[edit_at + 1 :]]
-            longer = samples + media.AUDIO_RATE
-            floor_render_with_audio_encode(edited, bed, work / "final.mp4", work, longer)
-            return work
-
-        # One edit to check the output (and to feed moviepy the very same scenes).
-        check_dir = root / "check"
-        check_dir.mkdir()
-        media.normalize_scene(new_canonical, check_dir / "scene.mp4", fmt, seconds)
-        edited = [*scenes[:edit_at], check_dir / "scene.mp4", *scenes[edit_at + 1 :]]
-        last = check_dir / "final.mp4"
-        media.render_final(edited, bed, last, check_dir, cache_dir=cache)
+        e = Edits(Path(tmp), n, seconds, fmt)
+        last, edited = e.checked_edit()
         check = media.probe(last, count_frames=True)
 
         def copy_final() -> Path:
-            work = root / f"copy{next(counter)}"
-            work.mkdir()
+            work = e._work("copy")
             copy_bytes(last, work / "final.mp4")
             return work
 
         atelier_s, floor_s, copy_bytes_s = median_of(
-            repeat, atelier(new_canonical, seconds), floor(encode=False), copy_final
+            repeat, e.atelier(e.new_canonical, seconds), e.floor(encode=False), copy_final
         )
-        foreign_s, foreign_floor_s = median_of(
-            max(3, repeat // 2), atelier(new_foreign, seconds), floor(encode=True)
-        )
-        retime_s, retime_floor_s = median_of(max(3, repeat // 2), retime_atelier, retime_floor)
-
+        half = max(3, repeat // 2)
+        foreign_s, foreign_floor_s = median_of(half, e.atelier(e.new_foreign, seconds), e.floor(encode=True))
+        retime_s, retime_floor_s = median_of(half, e.retime_atelier, e.retime_floor)
         final_mb = last.stat().st_size / 1e6
         thumbs_s = median_of(repeat, lambda: (
-            media.extract_thumbnail(new_canonical, root / "t_scene.jpg"),
-            media.extract_thumbnail(last, root / "t_final.jpg"),
+            media.extract_thumbnail(e.new_canonical, e.root / "t_scene.jpg"),
+            media.extract_thumbnail(last, e.root / "t_final.jpg"),
         ))[0]  # fmt: skip
-
-        mem = subprocess.run(
-            [sys.executable, __file__, "--memory-child", json.dumps({
-                "work": str(root), "new": str(new_foreign), "seconds": seconds, "bed": str(bed),
-                "cache": str(cache), "scenes": [str(p) for p in scenes]})],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        rss = json.loads(mem.stdout.strip().splitlines()[-1])
-
+        peak_rss_mb = e.peak_rss_mb()
         moviepy_s = None
         if not skip_moviepy:
-            moviepy_s = timed(lambda: moviepy_render(edited, bed, root / "moviepy.mp4", fmt))
-
-    expected_frames = n * round(seconds * fmt.fps)
-
-    def ratio(a: float | None, b: float) -> float | None:
-        return round(a / b, 2) if a is not None and b else None
-
+            moviepy_s = timed(lambda: moviepy_render(edited, e.bed, e.root / "moviepy.mp4", fmt))
     return {
         "scenes": n,
         "seconds": n * seconds,
@@ -318,21 +323,21 @@ def run(n: int, seconds: float, repeat: int, skip_moviepy: bool) -> dict[str, ob
         "moviepy_s": round(moviepy_s, 3) if moviepy_s is not None else None,
         "atelier_s": round(atelier_s, 4),
         "floor_s": round(floor_s, 3),
-        "speedup_vs_moviepy": ratio(moviepy_s, atelier_s),
-        "ratio_to_floor": ratio(atelier_s, floor_s),
+        "speedup_vs_moviepy": _ratio(moviepy_s, atelier_s),
+        "ratio_to_floor": _ratio(atelier_s, floor_s),
         "copy_bytes_s": round(copy_bytes_s, 4),
         "final_mb": round(final_mb, 1),
         "thumbnails_s": round(thumbs_s, 3),
         "foreign_atelier_s": round(foreign_s, 3),
         "foreign_floor_s": round(foreign_floor_s, 3),
-        "foreign_speedup_vs_moviepy": ratio(moviepy_s, foreign_s),
-        "foreign_ratio_to_floor": ratio(foreign_s, foreign_floor_s),
+        "foreign_speedup_vs_moviepy": _ratio(moviepy_s, foreign_s),
+        "foreign_ratio_to_floor": _ratio(foreign_s, foreign_floor_s),
         "retime_atelier_s": round(retime_s, 3),
         "retime_floor_s": round(retime_floor_s, 3),
-        "retime_ratio_to_floor": ratio(retime_s, retime_floor_s),
-        "frames_exact": check.nb_frames == expected_frames,
+        "retime_ratio_to_floor": _ratio(retime_s, retime_floor_s),
+        "frames_exact": check.nb_frames == e.frames,
         "av_diff_ms": round(abs(check.audio_duration - check.video_duration) * 1000, 1),
-        "peak_rss_mb": round((rss["self_kb"] + rss["children_kb"]) / 1024, 1),
+        "peak_rss_mb": peak_rss_mb,
         "repeat": repeat,
         "load_avg_1m": round(load, 2),
     }

@@ -112,8 +112,8 @@ class TrackBoxes:
         """(timescale, duration) from mdhd."""
         mdhd = self.found[b"mdhd"]
         if mdhd[0] == 1:
-            return struct.unpack_from(">IQ", mdhd, 20)  # type: ignore[return-value]
-        return struct.unpack_from(">II", mdhd, 12)  # type: ignore[return-value]
+            return struct.unpack_from(">IQ", mdhd, 20)
+        return struct.unpack_from(">II", mdhd, 12)
 
     def sizes(self) -> np.ndarray:
         """Bytes of each sample (stsz)."""
@@ -168,7 +168,7 @@ class TrackBoxes:
     def pixel_aspect(self) -> tuple[int, int] | None:
         stsd = self.found[b"stsd"]
         at = stsd.find(b"pasp")
-        return struct.unpack_from(">II", stsd, at + 4) if at >= 4 else None  # type: ignore[return-value]
+        return struct.unpack_from(">II", stsd, at + 4) if at >= 4 else None
 
 
 def track_boxes(moov: bytes, start: int, end: int) -> TrackBoxes:
@@ -431,4 +431,4 @@ def _expand_chunks(stsc: np.ndarray, chunk_offsets: np.ndarray, sizes: np.ndarra
     chunk_of = np.repeat(np.arange(chunks), per_chunk)
     before = np.cumsum(sizes) - sizes  # bytes of all earlier samples
     first = np.cumsum(per_chunk) - per_chunk  # index of each chunk's first sample
-    return chunk_offsets[chunk_of] + before - before[first[chunk_of]]
+    return np.asarray(chunk_offsets[chunk_of] + before - before[first[chunk_of]])

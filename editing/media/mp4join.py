@@ -310,10 +310,10 @@ def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
         raise OSError(errno.EIO, f"joined file is {dst.stat().st_size} bytes, expected {expected}")
 
 
-def _prepare(
+def _read_inputs(
     files: Sequence[Path], fds: Sequence[int], *, with_audio: bool
-) -> tuple[bytes, list[tuple[int, int, int]]]:
-    """The joined file's head (ftyp, moov, mdat header) and the byte ranges to copy after it."""
+) -> tuple[Track, np.ndarray, Track | None]:
+    """The scenes' video joined into one track, the scene of each sample, and the audio track."""
     scene_count = len(files) - with_audio
     videos = []
     for path, fd in zip(files[:scene_count], fds, strict=False):
@@ -324,16 +324,41 @@ def _prepare(
     if not videos:
         raise Unsupported("no scenes")
     video, scene_of = _concat_video(videos)
-    sound = None
-    if with_audio:
-        found = [t for t in read_tracks(files[-1], fds[-1]) if t.handler == "soun"]
-        if len(found) != 1:
-            raise Unsupported(f"{files[-1].name} has {len(found)} audio tracks")
-        sound = found[0]
-        if abs(sound.presented - video.presented) <= 1e-3:  # a bed made for this video: same length
-            sound.presented = video.presented
-    order, layouts = _plan(video, scene_of, sound)
+    if not with_audio:
+        return video, scene_of, None
+    found = [t for t in read_tracks(files[-1], fds[-1]) if t.handler == "soun"]
+    if len(found) != 1:
+        raise Unsupported(f"{files[-1].name} has {len(found)} audio tracks")
+    sound = found[0]
+    if abs(sound.presented - video.presented) <= 1e-3:  # a bed made for this video: same length
+        sound.presented = video.presented
+    return video, scene_of, sound
 
+
+def _place_chunks(order: Sequence[tuple[_Layout, int]], start: int) -> list[tuple[int, int, int]]:
+    """Give each chunk its output offset from ``start`` on; returns the (input, offset, length) copies."""
+    cursor = start
+    copies: list[tuple[int, int, int]] = []
+    for lay, chunk in order:
+        first, count = lay.chunk_first[chunk], lay.chunk_count[chunk]
+        lay.chunk_offset[chunk] = cursor
+        sizes = lay.track.sizes[first : first + count]
+        offsets = lay.track.offsets[first : first + count]
+        src = int(lay.sources[first])
+        breaks = np.flatnonzero(offsets[1:] != offsets[:-1] + sizes[:-1]) + 1
+        bounds = np.concatenate(([0], breaks, [count]))
+        for a, b in itertools.pairwise(bounds):
+            copies.append((src, int(offsets[a]), int(sizes[a:b].sum())))
+        cursor += int(sizes.sum())
+    return copies
+
+
+def _prepare(
+    files: Sequence[Path], fds: Sequence[int], *, with_audio: bool
+) -> tuple[bytes, list[tuple[int, int, int]]]:
+    """The joined file's head (ftyp, moov, mdat header) and the byte ranges to copy after it."""
+    video, scene_of, sound = _read_inputs(files, fds, with_audio=with_audio)
+    order, layouts = _plan(video, scene_of, sound)
     stsd_video = _with_bitrates(video.raw[b"stsd"], video)
     movie_timescale = video.timescale  # exact for the video, and for audio of a whole number of frames
     ftyp = _ftyp(signed_offsets=video.cts is not None and bool((video.cts < 0).any()))
@@ -351,19 +376,7 @@ def _prepare(
         lay.chunk_offset = [0] * len(lay.chunk_first)
     head_size = len(ftyp) + len(moov()) + mdat_head
     for _ in range(2):  # a second pass only if offsets past 4 GiB turned stco into co64
-        cursor = head_size
-        copies: list[tuple[int, int, int]] = []  # (input index, offset, length)
-        for lay, chunk in order:
-            first, count = lay.chunk_first[chunk], lay.chunk_count[chunk]
-            lay.chunk_offset[chunk] = cursor
-            sizes = lay.track.sizes[first : first + count]
-            offsets = lay.track.offsets[first : first + count]
-            src = int(lay.sources[first])
-            breaks = np.flatnonzero(offsets[1:] != offsets[:-1] + sizes[:-1]) + 1
-            bounds = np.concatenate(([0], breaks, [count]))
-            for a, b in itertools.pairwise(bounds):
-                copies.append((src, int(offsets[a]), int(sizes[a:b].sum())))
-            cursor += int(sizes.sum())
+        copies = _place_chunks(order, head_size)
         index = moov()
         if len(ftyp) + len(index) + mdat_head == head_size:
             break

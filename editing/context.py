@@ -1,20 +1,27 @@
 """The process-wide handle on Atelier: settings, database, storage and providers.
 
-Built once (the app caches it with st.cache_resource, the CLI per command); each
-action then opens its own short ``with ctx.db.Session.begin()`` transaction.
+Built once (the app caches it with st.cache_resource, the CLI and workers per process);
+each action then opens its own short ``with ctx.db.Session.begin()`` transaction. What
+every entry point does on start (migrations, closing interrupted edits, the demo) is
+:func:`editing.startup.startup`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar, cast
 
 from editing.config import Settings, load_settings
 from editing.db.engine import Database, open_database
 from editing.media import VideoFormat
 from editing.providers import registry
 from editing.providers.base import AudioSynth, PromptEditor, VideoGenerator
+from editing.storage import registry as storage_registry
 from editing.storage.base import Storage
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -22,37 +29,41 @@ class Atelier:
     settings: Settings
     db: Database
     storage: Storage
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+    _providers: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Atelier:
-        """Connect to the database (migrating it) and pick the storage backend."""
+    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> Atelier:
+        """Connect to the database (bringing its schema to head) and pick the storage backend.
+
+        Raises:
+            ConfigError: the settings name an unknown provider, or the database is unreachable.
+        """
         settings = settings or load_settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = open_database(settings)
-        return cls(settings=settings, db=db, storage=registry.storage(settings))
+        storage = storage_registry.storage(settings)
+        registry.import_clients(settings)  # an unknown provider is a settings error, now
+        return cls(settings=settings, db=open_database(settings, run_migrations=migrate), storage=storage)
 
     @cached_property
     def video_format(self) -> VideoFormat:
         s = self.settings
         return VideoFormat(width=s.video_width, height=s.video_height, fps=s.video_fps)
 
+    def _cached(self, key: str, make: Callable[[], T]) -> T:
+        if key not in self._providers:
+            self._providers[key] = make()
+        return cast(T, self._providers[key])
+
     def prompt_editor(self, name: str | None = None) -> PromptEditor:
-        key = f"editor:{name or self.settings.active_prompt_editor}"
-        if key not in self._cache:
-            self._cache[key] = registry.prompt_editor(self.settings, name)
-        return self._cache[key]  # type: ignore[return-value]
+        name = name or self.settings.active_prompt_editor
+        return self._cached(f"editor:{name}", lambda: registry.prompt_editor(self.settings, name))
 
     def video_generator(self, name: str | None = None) -> VideoGenerator:
-        key = f"video:{name or self.settings.active_video_generator}"
-        if key not in self._cache:
-            self._cache[key] = registry.video_generator(self.settings, name)
-        return self._cache[key]  # type: ignore[return-value]
+        name = name or self.settings.active_video_generator
+        return self._cached(f"video:{name}", lambda: registry.video_generator(self.settings, name))
 
     def audio_synth(self) -> AudioSynth:
-        if "audio" not in self._cache:
-            self._cache["audio"] = registry.audio_synth(self.settings)
-        return self._cache["audio"]  # type: ignore[return-value]
+        return self._cached("audio", lambda: registry.audio_synth(self.settings))
 
     def close(self) -> None:
         self.db.dispose()

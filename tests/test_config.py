@@ -67,5 +67,5 @@ def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None
 def test_unknown_provider_name() -> None:
     from editing.providers import registry
 
-    with pytest.raises(ConfigError, match="unknown provider"):
+    with pytest.raises(ConfigError, match="ATELIER_VIDEO_GENERATOR=sora: unknown video generator 'sora'"):
         registry.video_generator(load_settings(env={"ATELIER_VIDEO_GENERATOR": "sora"}))

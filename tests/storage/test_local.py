@@ -5,24 +5,7 @@ from pathlib import Path
 import pytest
 
 from editing.errors import StorageError
-from editing.storage import base
 from editing.storage.local import LocalStorage
-
-IDS = ("brand", "perfume", "camp", 0)
-
-
-def test_seed_key_layout_and_versions() -> None:
-    prefix = "brands/brand/perfumes/perfume/campaigns/camp/variations/variation_0"
-    assert base.scene_key(*IDS, 0) == f"{prefix}/draft/scene_1_bg.mp4"
-    assert base.scene_key(*IDS, 2, "v2_ab") == f"{prefix}/draft/scene_3_bg_v2_ab.mp4"
-    assert base.final_video_key(*IDS) == f"{prefix}/final_video.mp4"
-    assert base.thumbnail_key(base.final_video_key(*IDS)) == f"{prefix}/final_video_thumb.jpg"
-    assert base.get_scene_s3_url(*IDS, 0, bucket="bk", region="eu-west-1") == (
-        f"https://bk.s3.eu-west-1.amazonaws.com/{prefix}/draft/scene_1_bg.mp4"
-    )
-    assert base.get_final_video_s3_url(*IDS, bucket="bk", region="us-east-1").endswith("/final_video.mp4")
-    with pytest.raises(ValueError, match=">= 0"):
-        base.scene_key(*IDS, -1)
 
 
 def test_write_once_roundtrip(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from moto import mock_aws
 
 from editing.config import Settings, load_settings
 from editing.errors import ConfigError, StorageError
-from editing.providers import registry
-from editing.storage.base import Storage, get_scene_s3_url, scene_key
+from editing.storage import registry
+from editing.storage.base import Storage
+from editing.storage.keys import get_scene_s3_url, scene_key
 from editing.storage.s3 import MB, S3Storage, S3UrlError, parse_s3_url
 from tests.fakes.s3_server import MotoS3Server, offline_aws_env
 

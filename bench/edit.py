@@ -16,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from editing import campaigns, media
+from editing import media
 from editing.config import load_settings
 from editing.context import Atelier
 from editing.db.engine import stop_embedded_postgres
+from editing.demo import create_demo_campaign
 from editing.pipeline import ProgressEvent, edit_scene
 
 INSTRUCTIONS = ["make it brighter", "warmer, with rose petals", "slow motion and a close-up"]
@@ -35,7 +36,7 @@ def main() -> None:
         ctx = Atelier.open(settings)
         try:
             t0 = time.perf_counter()
-            cid = campaigns.create_demo_campaign(ctx, scenes=args.scenes)
+            cid = create_demo_campaign(ctx, scenes=args.scenes)
             demo_s = time.perf_counter() - t0
             walls: list[float] = []
             steps: dict[str, list[float]] = {}

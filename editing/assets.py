@@ -1,20 +1,23 @@
 """Moving media between a work directory and storage: ingest a scene, render a final.
 
 Shared by the demo builder and the edit pipeline so both store exactly the same
-way: normalize once on the way in, poster frame beside each video, write-once keys.
+way: normalize once on the way in, poster frame beside each video, write-once keys,
+and whatever a failed build wrote is removed again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from editing import media
 from editing.errors import AtelierError
 from editing.media import VideoFormat
-from editing.storage.base import Storage, thumbnail_key
+from editing.storage.base import Storage
+from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,32 @@ class StoredVideo:
     key: str
     thumbnail_key: str
     duration: float
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key, self.thumbnail_key]
+
+
+@dataclass
+class Written:
+    """Keys stored by a build that is not committed yet."""
+
+    keys: list[str] = field(default_factory=list)
+
+    def add(self, video: StoredVideo) -> StoredVideo:
+        self.keys += video.keys
+        return video
+
+
+@contextmanager
+def removed_on_failure(storage: Storage) -> Iterator[Written]:
+    """Track the keys a build stores; if the build raises, remove them (best effort) and re-raise."""
+    written = Written()
+    try:
+        yield written
+    except BaseException:
+        delete_quietly(storage, written.keys, "failed build")
+        raise
 
 
 def prepare_scene(src: Path, workdir: Path, fmt: VideoFormat, duration: float) -> Path:

@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from editing import campaigns, health
+from editing import campaigns, demo, health
 from editing.config import load_settings
 from editing.context import Atelier
 from editing.domain import edit_history_summary
 from editing.errors import AtelierError, InputError
-from editing.pipeline import ProgressEvent, edit_scene, recover_interrupted_edits
+from editing.pipeline import ProgressEvent, edit_scene
+from editing.startup import startup
 
 log = logging.getLogger("editing.cli")
 
@@ -36,12 +37,16 @@ def _progress(event: ProgressEvent) -> None:
         sys.stderr.write(f"[{event.elapsed_s:5.2f}s] {event.label}: {event.message}\n")
 
 
+def _say(step: str, message: str) -> None:
+    sys.stderr.write(f"{step}: {message}\n")
+
+
 def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
-    cid = campaigns.create_demo_campaign(
+    cid = demo.create_demo_campaign(
         ctx,
         scenes=args.scenes,
-        brand=args.brand or campaigns.DEMO_BRAND,
-        on_progress=(lambda s, m: sys.stderr.write(f"{s}: {m}\n")) if args.verbose else None,
+        brand=args.brand or demo.DEMO_BRAND,
+        on_progress=_say if args.verbose else None,
     )
     if args.json:
         _out({"campaign_id": str(cid)})
@@ -52,11 +57,10 @@ def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
 def cmd_campaigns(ctx: Atelier, args: argparse.Namespace) -> None:
     rows = campaigns.list_campaigns(ctx, brand=args.brand)
     if args.json:
-        _out(rows)
+        _out([r.to_dict() for r in rows])
         return
     for r in rows:
-        _line(f"{r['campaign_id']}  {r['brand']} / {r['name']}  {r['scenes']} scenes  "
-              f"${r['cost']:.4f}  {r['status']}")  # fmt: skip
+        _line(f"{r.campaign_id}  {r.brand} / {r.name}  {r.scenes} scenes  ${r.cost:.4f}  {r.status}")
 
 
 def cmd_scenes(ctx: Atelier, args: argparse.Namespace) -> None:
@@ -70,15 +74,22 @@ def cmd_scenes(ctx: Atelier, args: argparse.Namespace) -> None:
 
 
 def cmd_edit(ctx: Atelier, args: argparse.Namespace) -> None:
+    progress = _progress if args.verbose else None
     result = edit_scene(
-        ctx, args.campaign, args.scene, args.instruction, brand=args.brand, user=args.user,
-        on_progress=_progress if args.verbose else None,
-    )  # fmt: skip
+        ctx,
+        args.campaign,
+        args.scene,
+        args.instruction,
+        brand=args.brand,
+        user=args.user,
+        on_progress=progress,
+    )
     if args.json:
         _out(result)
-    else:
-        _line(f"{result['changes_summary']}\ncost ${result['cost']:.4f} in {result['elapsed_s']:.1f}s"
-              f"\nfinal video: {result['new_video_url']}")  # fmt: skip
+        return
+    _line(result["changes_summary"])
+    _line(f"cost ${result['cost']:.4f} in {result['elapsed_s']:.1f}s")
+    _line(f"final video: {result['new_video_url']}")
 
 
 def cmd_history(ctx: Atelier, args: argparse.Namespace) -> None:
@@ -90,29 +101,29 @@ def cmd_history(ctx: Atelier, args: argparse.Namespace) -> None:
         _out([r.to_dict() for r in records])
         return
     for r in records:
-        _line(f"{r.timestamp}  scene {r.scene_index}  {r.status:<9} ${r.cost:.4f}  "
-              f"{r.elapsed_s:.1f}s  "
-              f"{r.edit_prompt!r}\n    {r.changes_summary or r.error or ''}")  # fmt: skip
+        _line(f"{r.timestamp}  scene {r.scene_index}  {r.status:<9} ${r.cost:.4f}  {r.elapsed_s:.1f}s")
+        _line(f"    {r.edit_prompt!r}")
+        _line(f"    {r.changes_summary or r.error or ''}")
 
 
 def cmd_costs(ctx: Atelier, args: argparse.Namespace) -> None:
     summary = campaigns.cost_summary(ctx, brand=args.brand)
     if args.json:
-        _out(summary)
+        _out(summary.to_dict())
         return
-    for r in summary["campaigns"]:
-        _line(f"{r['campaign_id']}  {r['campaign']:<40} {r['edits']:>3} edits  ${r['edit_cost']:.4f}")
-    _line(f"total: {summary['total_edits']} edits, ${summary['total_edit_cost']:.4f}")
+    for r in summary.campaigns:
+        _line(f"{r.campaign_id}  {r.campaign:<40} {r.edits:>3} edits  ${r.edit_cost:.4f}")
+    _line(f"total: {summary.total_edits} edits, ${summary.total_edit_cost:.4f}")
 
 
 def cmd_check(ctx: Atelier, args: argparse.Namespace) -> None:
     rows = health.check_all(ctx)
     if args.json:
-        _out(rows)
+        _out([r.to_dict() for r in rows])
     else:
         for r in rows:
-            _line(f"{r['kind']:<16} {r['provider']:<10} {'ok' if r['ok'] else 'FAIL':<5} {r['detail']}")
-    if not all(r["ok"] for r in rows):
+            _line(f"{r.kind:<16} {r.provider:<10} {'ok' if r.ok else 'FAIL':<5} {r.detail}")
+    if not all(r.ok for r in rows):
         raise SystemExit(1)
 
 
@@ -155,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InputError(f"--brand {args.brand!r} contradicts ATELIER_BRAND={settings.brand!r}")
         args.brand = args.brand or settings.brand
         ctx = Atelier.open(settings)
-        recover_interrupted_edits(ctx)
+        startup(ctx)
         try:
             args.fn(ctx, args)
         finally:

@@ -1,4 +1,4 @@
-"""The seed's record shapes (SceneInfo, EditHistoryRecord) and campaign_json helpers.
+"""The rules of an edit and the typed records that cross the page boundary.
 
 campaign_json keeps the seed's shape::
 
@@ -10,11 +10,17 @@ campaign_json keeps the seed's shape::
 
 Edit history is not stored in campaign_json: the ``edit_history`` table is the single
 source of truth and :func:`edit_history_summary` derives the seed's dict from it.
+
+Every rule about what a request may be lives here, once: :class:`Instruction` is the
+only way to turn typed text into an instruction, and whatever takes an ``Instruction``
+knows it was checked. The records (SceneInfo, EditHistoryRecord: the seed's; the others
+what the pages draw) are frozen dataclasses, never dicts read by string key.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import unicodedata
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +28,69 @@ from editing.errors import InputError
 
 #: The longest edit instruction accepted (the UI, the CLI and every provider share it).
 MAX_INSTRUCTION_CHARS = 2000
+#: The most scenes a campaign may have.
+MAX_SCENES = 20
+
+
+# --- the rules of a request --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A marketer's edit instruction that passed the checks: build it with :meth:`parse`."""
+
+    text: str
+
+    @classmethod
+    def parse(cls, raw: str | Instruction | None) -> Instruction:
+        """NFC-normalize, drop control and invisible formatting characters, trim, check the length.
+
+        Line breaks and tabs are kept (they were typed); zero-width and bidi controls are not.
+
+        Raises:
+            InputError: empty once cleaned, or longer than MAX_INSTRUCTION_CHARS.
+        """
+        if isinstance(raw, Instruction):
+            return raw
+        text = unicodedata.normalize("NFC", raw or "")
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+        if not text:
+            raise InputError(
+                "Edit instruction cannot be empty: describe what should change, e.g. 'make it brighter'"
+            )
+        if len(text) > MAX_INSTRUCTION_CHARS:
+            raise InputError(
+                f"Edit instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}"
+            )
+        return cls(text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def validate_instruction(edit_instruction: str) -> str:
+    """The cleaned instruction text (see :meth:`Instruction.parse`)."""
+    return Instruction.parse(edit_instruction).text
+
+
+def validate_scene_index(scene_index: int, scene_count: int) -> int:
+    """Raises InputError unless 0 <= scene_index < scene_count (0-based, as in the seed)."""
+    if isinstance(scene_index, bool) or not isinstance(scene_index, int):
+        raise InputError(f"Scene index must be an integer, got {scene_index!r}")
+    if scene_index < 0 or scene_index >= scene_count:
+        last = scene_count - 1
+        raise InputError(f"Scene index {scene_index} out of range: this campaign has scenes 0-{last}")
+    return scene_index
+
+
+def iso_utc(ts: datetime) -> str:
+    """The seed's timestamp format: ISO 8601 in UTC with a trailing Z."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
+    return ts.isoformat(timespec="seconds") + "Z"
+
+
+# --- the seed's records ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -68,39 +137,6 @@ class EditHistoryRecord:
         return asdict(self)
 
 
-def iso_utc(ts: datetime) -> str:
-    """The seed's timestamp format: ISO 8601 in UTC with a trailing Z."""
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(UTC).replace(tzinfo=None)
-    return ts.isoformat(timespec="seconds") + "Z"
-
-
-def validate_instruction(edit_instruction: str) -> str:
-    """Return the stripped instruction.
-
-    Raises:
-        InputError: empty, whitespace-only, or longer than MAX_INSTRUCTION_CHARS.
-    """
-    text = (edit_instruction or "").strip()
-    if not text:
-        raise InputError(
-            "Edit instruction cannot be empty: describe what should change, e.g. 'make it brighter'"
-        )
-    if len(text) > MAX_INSTRUCTION_CHARS:
-        raise InputError(f"Edit instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}")
-    return text
-
-
-def validate_scene_index(scene_index: int, scene_count: int) -> int:
-    """Raises InputError unless 0 <= scene_index < scene_count (0-based, as in the seed)."""
-    if isinstance(scene_index, bool) or not isinstance(scene_index, int):
-        raise InputError(f"Scene index must be an integer, got {scene_index!r}")
-    if scene_index < 0 or scene_index >= scene_count:
-        last = scene_count - 1
-        raise InputError(f"Scene index {scene_index} out of range: this campaign has scenes 0-{last}")
-    return scene_index
-
-
 def edit_history_summary(records: list[EditHistoryRecord]) -> dict[str, Any]:
     """The seed's ``edit_history`` dict, derived from the edit_history table's rows.
 
@@ -113,3 +149,120 @@ def edit_history_summary(records: list[EditHistoryRecord]) -> dict[str, Any]:
         "total_edit_cost": round(sum(r.cost for r in records), 6),
         "edit_count": len(completed),
     }
+
+
+# --- what the pages draw ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """One campaign in a list: the pickers, `python -m editing campaigns`."""
+
+    campaign_id: str
+    name: str
+    brand: str
+    perfume: str
+    status: str
+    error_message: str | None
+    scenes: int
+    cost: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CampaignOverview:
+    """Everything the editor page draws for one campaign, read in one transaction."""
+
+    campaign_id: str
+    name: str
+    perfume_name: str
+    brand_name: str
+    style_spec: dict[str, Any]
+    status: str
+    error_message: str | None
+    cost: float
+    version: int
+    final_video_url: str | None
+    final_thumbnail_url: str | None
+    scenes: tuple[SceneInfo, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One edit across campaigns, for the History table (newest first)."""
+
+    record: EditHistoryRecord
+    campaign_id: str
+    campaign: str
+    brand: str
+
+    def to_dict(self) -> dict[str, Any]:
+        extra = {"campaign_id": self.campaign_id, "campaign": self.campaign, "brand": self.brand}
+        return {**self.record.to_dict(), **extra}
+
+
+@dataclass(frozen=True)
+class CampaignCost:
+    """Edit spend of one campaign (failed edits that cost money included)."""
+
+    campaign_id: str
+    campaign: str
+    brand: str
+    edits: int
+    failed_edits: int
+    edit_cost: float
+    avg_duration_s: float
+    campaign_cost: float
+
+
+@dataclass(frozen=True)
+class CostSummary:
+    """Spend per campaign and in total."""
+
+    campaigns: tuple[CampaignCost, ...]
+
+    @property
+    def total_edit_cost(self) -> float:
+        return round(sum(c.edit_cost for c in self.campaigns), 6)
+
+    @property
+    def total_edits(self) -> int:
+        return sum(c.edits for c in self.campaigns)
+
+    @property
+    def total_failed_edits(self) -> int:
+        return sum(c.failed_edits for c in self.campaigns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campaigns": [asdict(c) for c in self.campaigns],
+            "total_edit_cost": self.total_edit_cost,
+            "total_edits": self.total_edits,
+            "total_failed_edits": self.total_failed_edits,
+        }
+
+
+@dataclass(frozen=True)
+class DaySpend:
+    """Edit spend of one campaign on one UTC day."""
+
+    day: str  # ISO date
+    campaign: str
+    cost: float
+    edits: int
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """Whether one provider (database, storage, prompt editor, video generator) answers."""
+
+    kind: str
+    provider: str
+    ok: bool
+    detail: str
+    latency_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

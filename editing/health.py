@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from editing.context import Atelier
+from editing.domain import HealthCheck
 from editing.errors import AtelierError, first_line
 
 
-def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
+def _probe(kind: str, provider: str, fn: Callable[[], str]) -> HealthCheck:
     t0 = time.monotonic()
     try:
         detail, ok = fn(), True
@@ -21,8 +21,7 @@ def _probe(kind: str, provider: str, fn: Callable[[], str]) -> dict[str, Any]:
         detail, ok = str(exc), False
     except Exception as exc:  # a health check reports, it never raises
         detail, ok = f"{type(exc).__name__}: {first_line(exc)}", False
-    return {"kind": kind, "provider": provider, "ok": ok, "detail": detail,
-            "latency_ms": round((time.monotonic() - t0) * 1000, 1)}  # fmt: skip
+    return HealthCheck(kind, provider, ok, detail, latency_ms=round((time.monotonic() - t0) * 1000, 1))
 
 
 def _database(ctx: Atelier) -> str:
@@ -36,7 +35,8 @@ def _database(ctx: Atelier) -> str:
     return f"PostgreSQL {version} ({kind}, {place}, database {where.database})"
 
 
-def check_all(ctx: Atelier) -> list[dict[str, Any]]:
+def check_all(ctx: Atelier) -> list[HealthCheck]:
+    """The database, the storage, the prompt editor and the video generator, each probed once."""
     s = ctx.settings
     return [
         _probe("database", "postgresql", lambda: _database(ctx)),

@@ -7,32 +7,51 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from editing.domain import iso_utc, validate_instruction
+from editing.config import Settings, load_settings
+from editing.domain import Instruction, iso_utc
+from editing.providers import registry
 from editing.providers.base import PromptEdit, PromptEditor
 
 log = logging.getLogger(__name__)
 
 
 class EditService:
-    """Service for editing campaign scenes via prompt modifications (seed: edit_service.py)."""
+    """Service for editing campaign scenes via prompt modifications (seed: edit_service.py).
 
-    def __init__(self, editor: PromptEditor) -> None:
+    Built the seed's way, ``EditService(openai_api_key=key)`` (the OpenAI editor with that
+    key) or ``EditService()`` (the editor the settings choose), or with an editor object,
+    as the pipeline does.
+    """
+
+    def __init__(
+        self,
+        editor: PromptEditor | None = None,
+        *,
+        openai_api_key: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        if editor is None:
+            settings = settings or load_settings()
+            if openai_api_key:
+                settings = settings.model_copy(
+                    update={"openai_api_key": openai_api_key, "prompt_editor": "openai"}
+                )
+            editor = registry.prompt_editor(settings)
         self.editor = editor
 
     def modify_prompt(
         self,
         original_prompt: str,
-        edit_instruction: str,
+        instruction: Instruction,
         style_spec: dict[str, Any],
         scene_role: str,
         perfume_name: str,
     ) -> PromptEdit:
-        """Like :meth:`modify_scene_prompt`, returning the typed result with cost and usage."""
-        instruction = validate_instruction(edit_instruction)
-        log.info("modifying scene prompt - role: %s, edit: %r", scene_role, instruction[:80])
+        """Like :meth:`modify_scene_prompt`, for an instruction already checked, returning cost and usage."""
+        log.info("modifying scene prompt - role: %s, edit: %r", scene_role, instruction.text[:80])
         return self.editor.modify_scene_prompt(
             original_prompt=original_prompt,
-            edit_instruction=instruction,
+            edit_instruction=instruction.text,
             style_spec=style_spec,
             scene_role=scene_role,
             perfume_name=perfume_name,
@@ -52,8 +71,9 @@ class EditService:
             InputError: empty or over-long instruction, or (offline) nothing visual to change.
             ProviderError: the model failed or replied with garbage.
         """
+        instruction = Instruction.parse(edit_instruction)
         return self.modify_prompt(
-            original_prompt, edit_instruction, style_spec, scene_role, perfume_name
+            original_prompt, instruction, style_spec, scene_role, perfume_name
         ).as_seed_dict()
 
     @staticmethod

@@ -16,7 +16,7 @@ from editing import campaigns
 from editing.config import ENV_FIELDS, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
-from editing.pipeline import recover_interrupted_edits
+from editing.startup import StartupReport, startup
 
 T = TypeVar("T")
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -31,17 +31,18 @@ def _secrets() -> dict[str, Any]:
 
 @st.cache_resource(show_spinner="Starting Atelier: database and migrations…")
 def get_ctx() -> Atelier:
-    """One Atelier per server process; closes edits a previous process left running."""
-    ctx = Atelier.open(load_settings(extra=_secrets()))
-    recover_interrupted_edits(ctx)
-    return ctx
+    """One Atelier per server process."""
+    return Atelier.open(load_settings(extra=_secrets()))
 
 
 @st.cache_resource(show_spinner="First start: building the demo campaign with the offline providers…")
-def ensure_demo() -> bool:
-    """Create the demo campaign once per process (a failure is not cached: it is retried)."""
-    campaigns.ensure_demo_campaign(get_ctx())
-    return True
+def started() -> StartupReport:
+    """Start-up once per process: close interrupted edits, build the demo on an empty install.
+
+    A demo that could not be built is remembered (a black-holed S3 endpoint would add seconds
+    to each click) until someone presses Retry.
+    """
+    return startup(get_ctx(), demo=True)
 
 
 def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
@@ -60,20 +61,11 @@ def sidebar() -> None:
     except AtelierError as exc:
         st.error(f"Atelier could not start: {exc}")
         st.stop()
-    # A failure is remembered for this session (not retried on every rerun: a black-holed
-    # S3 endpoint would add seconds to each click) until the user asks to retry.
-    if "demo_error" not in st.session_state:
-        try:
-            ensure_demo()
-        except AtelierError as exc:  # e.g. S3 unreachable: say so, keep the Settings page usable
-            st.session_state["demo_error"] = str(exc)
-    if "demo_error" in st.session_state:
-        st.error(
-            f"The demo campaign could not be created: {st.session_state['demo_error']}",
-            icon=":material/error:",
-        )
+    report = started()
+    if report.demo_error:  # e.g. S3 unreachable: say so, keep the Settings page usable
+        st.error(f"The demo campaign could not be created: {report.demo_error}", icon=":material/error:")
         if st.button("Retry", key="retry_demo"):
-            del st.session_state["demo_error"]
+            started.clear()
             st.rerun()
     with st.sidebar:
         st.markdown("### ✦ Atelier")
@@ -89,7 +81,7 @@ def sidebar() -> None:
             st.info("No campaigns yet for this brand.")
             st.session_state.pop("campaign_id", None)
             return
-        labels = {r["campaign_id"]: f"{r['name']} ({r['campaign_id'][:8]})" for r in rows}
+        labels = {r.campaign_id: f"{r.name} ({r.campaign_id[:8]})" for r in rows}
         _sticky_select("Campaign", list(labels), "campaign_id", labels.__getitem__)
         st.caption(
             f"Prompt editor: **{ctx.settings.active_prompt_editor}** · "

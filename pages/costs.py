@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -13,11 +15,11 @@ st.title("Costs")
 ctx = get_ctx()
 summary = campaigns.cost_summary(ctx, brand=current_brand())
 c1, c2, c3 = st.columns(3)
-c1.metric("Total edit spend", f"${summary['total_edit_cost']:.4f}")
-c2.metric("Edits", summary["total_edits"])
-c3.metric("Failed edits", summary["total_failed_edits"])
+c1.metric("Total edit spend", f"${summary.total_edit_cost:.4f}")
+c2.metric("Edits", summary.total_edits)
+c3.metric("Failed edits", summary.total_failed_edits)
 
-df = pd.DataFrame(summary["campaigns"])
+df = pd.DataFrame([asdict(c) for c in summary.campaigns])
 if df.empty:
     st.info("No campaigns yet.")
     st.stop()
@@ -44,13 +46,15 @@ st.dataframe(
         "avg_duration_s": st.column_config.NumberColumn("Avg edit time", format="%.1f s"),
     },
 )
-daily = pd.DataFrame(campaigns.spend_by_day(ctx, brand=current_brand()))
+daily = pd.DataFrame([asdict(d) for d in campaigns.spend_by_day(ctx, brand=current_brand())])
 st.subheader("Spend over time")
 if daily.empty or daily["cost"].sum() == 0:
     st.caption("No spend yet: offline edits are free. Paid OpenAI and Replicate edits appear here by day.")
 else:
     st.altair_chart(
-        alt.Chart(daily).mark_bar().encode(
+        alt.Chart(daily)
+        .mark_bar()
+        .encode(
             x=alt.X("day:T", title="Day"),
             y=alt.Y("cost:Q", title="Spend (USD)"),
             color=alt.Color(
@@ -59,4 +63,4 @@ else:
             tooltip=["day:T", "campaign:N", "edits:Q", alt.Tooltip("cost:Q", format="$.4f")],
         ),
         width="stretch",
-    )  # fmt: skip
+    )

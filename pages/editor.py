@@ -64,9 +64,14 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
     # commits (or fails cleanly) instead of being cut off half-way by Streamlit's rerun.
     events: queue.Queue[ProgressEvent] = queue.Queue()
     future = edit_workers().submit(
-        edit_scene, get_ctx(), campaign_id, scene.scene_index, instruction,
-        brand=current_brand(), on_progress=events.put,
-    )  # fmt: skip
+        edit_scene,
+        get_ctx(),
+        campaign_id,
+        scene.scene_index,
+        instruction,
+        brand=current_brand(),
+        on_progress=events.put,
+    )
     while not (future.done() and events.empty()):
         try:
             ev = events.get(timeout=0.1)
@@ -111,9 +116,12 @@ def scene_card(scene: SceneInfo) -> None:
         meta, button = body.columns([3, 1], vertical_alignment="center")
         meta.caption(edited)
         button.button(
-            "Edit", key=f"edit_{scene.scene_index}", icon=":material/edit:", on_click=_open_dialog,
+            "Edit",
+            key=f"edit_{scene.scene_index}",
+            icon=":material/edit:",
+            on_click=_open_dialog,
             args=(scene.scene_index,),
-        )  # fmt: skip
+        )
 
 
 ctx = get_ctx()
@@ -125,11 +133,11 @@ overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_
 if overview is None:
     st.stop()
 
-st.title(overview["name"])
-st.caption(f"{overview['brand_name']} · {overview['perfume_name']} · total cost ${overview['cost']:.4f}")
+st.title(overview.name)
+st.caption(f"{overview.brand_name} · {overview.perfume_name} · total cost ${overview.cost:.4f}")
 
 result = st.session_state.get("last_result")
-if result and result["campaign_id"] == overview["campaign_id"]:
+if result and result["campaign_id"] == overview.campaign_id:
     st.success(
         f"Scene {result['scene_index']} edited in {result['elapsed_s']:.2f}s "
         f"for ${result['cost']:.4f}. "
@@ -151,24 +159,24 @@ if result and result["campaign_id"] == overview["campaign_id"]:
         ],
         column_config=HISTORY_COLUMNS,
     )
-elif overview["status"] == "failed" and overview["error_message"]:
+elif overview.status == "failed" and overview.error_message:
     st.warning(
-        f"The last edit failed and changed nothing: {overview['error_message']}", icon=":material/warning:"
+        f"The last edit failed and changed nothing: {overview.error_message}", icon=":material/warning:"
     )
 
 player, scene_list = st.columns([2, 3], gap="large")
 with player:
     st.subheader("Final ad")
-    if overview["final_video_url"]:
-        st.video(overview["final_video_url"])
+    if overview.final_video_url:
+        st.video(overview.final_video_url)
     with st.expander("Campaign style"):
-        st.json(overview["style_spec"])
+        st.json(overview.style_spec)
 with scene_list:
-    st.subheader(f"Scenes ({len(overview['scenes'])})")
-    for scene in overview["scenes"]:
+    st.subheader(f"Scenes ({len(overview.scenes)})")
+    for scene in overview.scenes:
         scene_card(scene)
 
 # The dialog stays open across reruns until it is submitted or dismissed.
 editing_index = st.session_state.get("edit_scene")
-if editing_index is not None and editing_index < len(overview["scenes"]):
-    edit_dialog(campaign_id, overview["scenes"][editing_index])
+if editing_index is not None and editing_index < len(overview.scenes):
+    edit_dialog(campaign_id, overview.scenes[editing_index])

@@ -16,7 +16,7 @@ if not rows:
     st.info("No edits yet. Open the Editor, pick a scene and press Edit.")
     st.stop()
 
-df = pd.DataFrame(rows)
+df = pd.DataFrame([r.to_dict() for r in rows])
 df["when"] = df["timestamp"].map(when)
 df["error"] = df["error"].fillna("")
 total = campaigns.count_edits(ctx, brand=current_brand())
@@ -24,8 +24,12 @@ if total > LIMIT:
     st.caption(f"Showing the newest {LIMIT} of {total} edits; the Costs page totals all of them.")
 names = sorted(df["campaign"].unique())
 chosen = st.multiselect("Campaigns", names, default=names)
-statuses = st.segmented_control("Status", ["completed", "failed", "running"], selection_mode="multi",
-                                default=["completed", "failed", "running"])  # fmt: skip
+statuses = st.segmented_control(
+    "Status",
+    ["completed", "failed", "running"],
+    selection_mode="multi",
+    default=["completed", "failed", "running"],
+)
 view = df[df["campaign"].isin(chosen) & df["status"].isin(statuses or [])]
 c1, c2, c3 = st.columns(3)
 c1.metric("Edits shown", len(view))
@@ -37,10 +41,22 @@ st.caption(
 st.dataframe(
     view,
     hide_index=True,
-    column_order=["when", "campaign", "scene_index", "edit_prompt", "changes_summary", "cost",
-                  "elapsed_s", "status", "error", "user", "prompt_provider", "video_provider"],
+    column_order=[
+        "when",
+        "campaign",
+        "scene_index",
+        "edit_prompt",
+        "changes_summary",
+        "cost",
+        "elapsed_s",
+        "status",
+        "error",
+        "user",
+        "prompt_provider",
+        "video_provider",
+    ],
     column_config={**HISTORY_COLUMNS, "when": st.column_config.TextColumn("When")},
-)  # fmt: skip
+)
 with st.expander("Prompts before and after"):
     for r in view.head(20).to_dict("records"):
         st.markdown(f"**{r['when']} · scene {r['scene_index']} · {r['edit_prompt']}**")

@@ -19,7 +19,7 @@ if st.button("Check again", icon=":material/refresh:") or "health" not in st.ses
         st.session_state["health"] = health.check_all(ctx)
 rows = st.session_state["health"]
 for r in rows:
-    (st.success if r["ok"] else st.error)(f"**{r['kind']}** · {r['provider']} — {r['detail']}")
+    (st.success if r.ok else st.error)(f"**{r.kind}** · {r.provider} — {r.detail}")
 
 st.subheader("Configuration")
 values = ctx.settings.model_dump()

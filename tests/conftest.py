@@ -116,6 +116,6 @@ def ctx(settings: Settings) -> Iterator[Atelier]:
 @pytest.fixture
 def demo(ctx: Atelier) -> str:
     """A small demo campaign (3 scenes of 1 s) in the test's database."""
-    from editing.campaigns import create_demo_campaign
+    from editing.demo import create_demo_campaign
 
     return str(create_demo_campaign(ctx, scenes=3, scene_duration=1.0))

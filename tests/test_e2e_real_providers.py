@@ -15,6 +15,7 @@ import pytest
 from editing import campaigns, media
 from editing.context import Atelier
 from editing.db.models import EditHistory
+from editing.demo import create_demo_campaign
 from editing.errors import ProviderError, StorageError
 from editing.pipeline import ProgressEvent, edit_scene
 from editing.providers.openai_editor import OpenAIPromptEditor
@@ -66,7 +67,7 @@ def world(
         monkeypatch.setenv("REPLICATE_POLL_INTERVAL", "0.02")
         ctx = Atelier.open(settings)
         try:
-            cid = str(campaigns.create_demo_campaign(ctx, scenes=3, scene_duration=1.0))
+            cid = str(create_demo_campaign(ctx, scenes=3, scene_duration=1.0))
             yield {"ctx": ctx, "cid": cid, "openai": openai, "replicate": replicate, "s3": s3_server}
         finally:
             ctx.close()
@@ -118,9 +119,9 @@ def test_full_edit_lands_in_s3(world: dict[str, Any], tmp_path: Path) -> None:
     assert info.duration == pytest.approx(3.0, abs=0.15)
 
     after = campaigns.campaign_overview(ctx, cid)
-    assert after["scenes"][1].background_prompt == result["modified_prompt"]
-    assert after["scenes"][0].background_prompt == before["scenes"][0].background_prompt
-    assert after["cost"] == pytest.approx(result["cost"], abs=1e-6)
+    assert after.scenes[1].background_prompt == result["modified_prompt"]
+    assert after.scenes[0].background_prompt == before.scenes[0].background_prompt
+    assert after.cost == pytest.approx(result["cost"], abs=1e-6)
     [row] = _history(ctx)
     assert (row.status, row.prompt_provider, row.video_provider) == ("completed", "openai", "replicate")
     assert row.prediction_id in replicate.predictions
@@ -150,8 +151,8 @@ def test_injection_never_reaches_the_stored_prompt_nor_a_paid_prediction(world: 
         edit_scene(ctx, world["cid"], 2, INJECTION)
 
     after = campaigns.campaign_overview(ctx, world["cid"])
-    assert [s.background_prompt for s in after["scenes"]] == [s.background_prompt for s in before["scenes"]]
-    assert all("system prompt" not in s.background_prompt.lower() for s in after["scenes"])
+    assert [s.background_prompt for s in after.scenes] == [s.background_prompt for s in before.scenes]
+    assert all("system prompt" not in s.background_prompt.lower() for s in after.scenes)
     assert world["replicate"].creates == []  # nothing paid for
     assert world["s3"].keys(BUCKET) == keys_before
     [row] = _history(ctx)
@@ -159,7 +160,7 @@ def test_injection_never_reaches_the_stored_prompt_nor_a_paid_prediction(world: 
     # the two rejected replies were billed: their tokens are on record, not lost
     assert len(world["openai"].chat_requests) == 2
     assert float(row.cost) > 0 and set(row.cost_breakdown) == {"prompt"}
-    assert campaigns.campaign_overview(ctx, world["cid"])["cost"] == pytest.approx(float(row.cost))
+    assert campaigns.campaign_overview(ctx, world["cid"]).cost == pytest.approx(float(row.cost))
 
 
 def test_a_paid_prediction_whose_video_cannot_be_fetched_is_recorded_once(world: dict[str, Any]) -> None:
@@ -187,10 +188,10 @@ def test_a_failed_prediction_leaves_the_campaign_as_it_was(world: dict[str, Any]
         edit_scene(ctx, world["cid"], 1, "make it brighter")
 
     after = campaigns.campaign_overview(ctx, world["cid"])
-    assert [s.video_url.split("?")[0] for s in after["scenes"]] == [
-        s.video_url.split("?")[0] for s in before["scenes"]
+    assert [s.video_url.split("?")[0] for s in after.scenes] == [
+        s.video_url.split("?")[0] for s in before.scenes
     ]
-    assert after["status"] == "failed" and "E005" in (after["error_message"] or "")
+    assert after.status == "failed" and "E005" in (after.error_message or "")
     assert world["s3"].keys(BUCKET) == keys_before
     [row] = _history(ctx)
     assert row.status == "failed" and row.prediction_id in replicate.predictions
@@ -209,8 +210,8 @@ def test_storage_refusing_before_the_edit_costs_nothing(world: dict[str, Any]) -
         s3.require_auth(False)
     after = campaigns.campaign_overview(ctx, world["cid"])
     same = ("version", "status", "error_message", "cost")
-    assert {k: after[k] for k in same} == {k: before[k] for k in same}
-    assert [s.background_prompt for s in after["scenes"]] == [s.background_prompt for s in before["scenes"]]
+    assert {k: getattr(after, k) for k in same} == {k: getattr(before, k) for k in same}
+    assert [s.background_prompt for s in after.scenes] == [s.background_prompt for s in before.scenes]
     assert _history(ctx) == []
     assert world["openai"].chat_requests == [] and world["replicate"].creates == []
 
@@ -232,8 +233,8 @@ def test_storage_refusing_mid_edit_leaves_the_campaign_whole(world: dict[str, An
         s3.require_auth(False)
 
     after = campaigns.campaign_overview(ctx, world["cid"])
-    assert [s.background_prompt for s in after["scenes"]] == [s.background_prompt for s in before["scenes"]]
-    assert after["version"] == before["version"] and after["status"] == "failed"
+    assert [s.background_prompt for s in after.scenes] == [s.background_prompt for s in before.scenes]
+    assert after.version == before.version and after.status == "failed"
     assert s3.keys(BUCKET) == keys_before
     [row] = _history(ctx)
     assert row.status == "failed" and row.cost > 0  # what was already spent is on record

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from editing import campaigns, media
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
+from editing.demo import create_demo_campaign
 from editing.errors import ConflictError, InputError, NotFoundError
 from editing.pipeline import STEPS, ProgressEvent, edit_scene
 from editing.providers import registry
@@ -31,11 +32,11 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
     """The default demo (5 scenes x 4 s, 720x1280), one edit, checked with ffprobe, rows and storage."""
     ctx = Atelier.open(make_settings(fast=False))
     try:
-        cid = str(campaigns.create_demo_campaign(ctx))
+        cid = str(create_demo_campaign(ctx))
         before = campaigns.campaign_overview(ctx, cid)
-        assert [s.role for s in before["scenes"]] == ["hook", "showcase", "lifestyle", "detail", "cta"]
-        old_final = Path(before["final_video_url"])
-        old_scene = Path(before["scenes"][1].video_url)
+        assert [s.role for s in before.scenes] == ["hook", "showcase", "lifestyle", "detail", "cta"]
+        old_final = Path(before.final_video_url)
+        old_scene = Path(before.scenes[1].video_url)
         info = media.probe(old_final)
         assert (info.width, info.height, info.codec, info.audio_codec) == (720, 1280, "h264", "aac")
         assert info.duration == pytest.approx(20.0, abs=0.1)
@@ -62,11 +63,11 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
         assert media.probe(old_scene).duration == pytest.approx(4.0, abs=0.05)
 
         after = campaigns.campaign_overview(ctx, cid)
-        scene = after["scenes"][1]
+        scene = after.scenes[1]
         assert scene.edit_count == 1 and scene.last_edited_at
-        assert scene.background_prompt == result["modified_prompt"] != before["scenes"][1].background_prompt
+        assert scene.background_prompt == result["modified_prompt"] != before.scenes[1].background_prompt
         assert Path(scene.video_url) != old_scene
-        assert after["status"] == "completed" and after["version"] == before["version"] + 1
+        assert after.status == "completed" and after.version == before.version + 1
 
         history = campaigns.get_history(ctx, cid)
         assert len(history) == 1
@@ -75,9 +76,9 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
         assert rec.timestamp.endswith("Z") and rec.elapsed_s > 0
         assert isinstance(rec.duration_seconds, int) and rec.duration_seconds >= rec.elapsed_s
         assert isinstance(result["duration_seconds"], int)
-        assert rec.original_prompt == before["scenes"][1].background_prompt
+        assert rec.original_prompt == before.scenes[1].background_prompt
         summary = campaigns.cost_summary(ctx)
-        assert summary["total_edits"] == 1
+        assert summary.total_edits == 1
     finally:
         ctx.close()
 
@@ -159,10 +160,10 @@ class CorruptGenerator:
 @pytest.fixture
 def corrupt(make_settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Atelier, str]]:
     """An Atelier whose video provider is CorruptGenerator, and a 2-scene demo campaign."""
-    monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", f"{__name__}:CorruptGenerator")
+    monkeypatch.setitem(registry.VIDEO_GENERATORS, "corrupt", CorruptGenerator)
     ctx = Atelier.open(make_settings(ATELIER_VIDEO_GENERATOR="corrupt"))
     try:
-        yield ctx, str(campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
+        yield ctx, str(create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
     finally:
         ctx.close()
 
@@ -182,13 +183,13 @@ def test_failed_generation_keeps_campaign_and_records_spend(
     assert [h.status for h in history] == ["failed"]
     assert history[0].cost == pytest.approx(0.25)  # the money spent is not lost
     overview = campaigns.campaign_overview(ctx, cid)
-    assert overview["status"] == "failed" and "mp4" in overview["error_message"]
-    assert campaigns.cost_summary(ctx)["total_edit_cost"] == pytest.approx(0.25)
+    assert overview.status == "failed" and "mp4" in overview.error_message
+    assert campaigns.cost_summary(ctx).total_edit_cost == pytest.approx(0.25)
     # the next good edit (offline generator again) clears the failure
     good = Atelier.open(make_settings())
     try:
         edit_scene(good, cid, 0, "make it brighter")
-        assert campaigns.campaign_overview(good, cid)["status"] == "completed"
+        assert campaigns.campaign_overview(good, cid).status == "completed"
     finally:
         good.close()
 
@@ -205,7 +206,7 @@ def test_concurrent_edit_of_another_scene_is_kept_in_final(ctx: Atelier, demo: s
     scenes = campaigns.list_scenes(ctx, demo)
     assert scenes[0].edit_count == 1 and scenes[2].edit_count == 1  # no lost update
     overview = campaigns.campaign_overview(ctx, demo)
-    assert overview["final_video_url"] == result["new_video_url"]
+    assert overview.final_video_url == result["new_video_url"]
     # The final was re-rendered under the lock: its scene 2 is B's darker scene.
     final = media.read_frames(Path(result["new_video_url"]), size=(36, 64))
     frames = list(final)
@@ -236,7 +237,7 @@ def test_a_broken_progress_display_never_fails_an_edit(ctx: Atelier, demo: str) 
     result = edit_scene(ctx, demo, 0, "make it brighter", on_progress=broken)
     assert Path(result["new_video_url"]).exists()
     assert [h.status for h in campaigns.get_history(ctx, demo)] == ["completed"]
-    assert campaigns.campaign_overview(ctx, demo)["final_video_url"] == result["new_video_url"]
+    assert campaigns.campaign_overview(ctx, demo).final_video_url == result["new_video_url"]
 
 
 def test_interruption_mid_edit_is_recorded_and_changes_nothing(ctx: Atelier, demo: str) -> None:
@@ -272,7 +273,7 @@ def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(corrupt: tupl
 
     with pytest.raises(Exception, match="not a video"):
         edit_scene(ctx, cid, 0, "make it brighter", on_progress=concurrent_commit)
-    assert campaigns.campaign_overview(ctx, cid)["cost"] == pytest.approx(1.25)
+    assert campaigns.campaign_overview(ctx, cid).cost == pytest.approx(1.25)
 
 
 def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str) -> None:
@@ -281,7 +282,7 @@ def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str
     from datetime import UTC, datetime, timedelta
     from decimal import Decimal
 
-    from editing.pipeline import recover_interrupted_edits
+    from editing.recovery import recover_interrupted_edits
 
     cid = campaigns.parse_campaign_id(demo)
     with ctx.db.Session.begin() as s:
@@ -302,7 +303,7 @@ def test_edits_left_running_by_a_dead_process_are_closed(ctx: Atelier, demo: str
     assert video > 0 and dead.cost_breakdown == {"prompt": 0.001, "video": video}
     assert "Interrupted" in (dead.error or "") and dead.cost == pytest.approx(0.001 + video)
     overview = campaigns.campaign_overview(ctx, demo)
-    assert overview["status"] == "failed" and overview["cost"] == pytest.approx(0.001 + video)
+    assert overview.status == "failed" and overview.cost == pytest.approx(0.001 + video)
 
 
 class BrokenSynth:
@@ -320,11 +321,11 @@ class BrokenSynth:
 def test_a_failed_demo_build_leaves_no_files_and_no_campaign(
     make_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(registry.AUDIO_SYNTHS, "offline", f"{__name__}:BrokenSynth")
+    monkeypatch.setitem(registry.AUDIO_SYNTHS, "offline", BrokenSynth)
     ctx = Atelier.open(make_settings())
     try:
         with pytest.raises(OSError, match="No space left"):
-            campaigns.create_demo_campaign(ctx, scenes=2, scene_duration=1.0)
+            create_demo_campaign(ctx, scenes=2, scene_duration=1.0)
         assert campaigns.list_campaigns(ctx) == []
         assert [p for p in ctx.storage.root.rglob("*") if p.is_file()] == []
         assert not list(ctx.settings.tmp_dir.iterdir())

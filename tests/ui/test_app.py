@@ -27,10 +27,10 @@ def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv(k, v)
     monkeypatch.chdir(ROOT)
     yield env
-    from pages._common import ensure_demo, get_ctx
+    from pages._common import get_ctx, started
 
     get_ctx.clear()
-    ensure_demo.clear()
+    started.clear()
 
 
 def _app() -> AppTest:
@@ -52,6 +52,17 @@ def test_every_page_loads(app_env: dict[str, str], page: str) -> None:
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert at.title, f"{page} drew no title"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_sidebar_runs_on_every_page_and_rerun(app_env: dict[str, str], page: str) -> None:
+    """app.py -> sidebar -> page on every run, as on the server (tests/ui/conftest.py)."""
+    at = _app().run()
+    at.switch_page(page).run()
+    at.run()  # a rerun on the switched page (a widget click) goes through app.py too
+    assert not at.exception, at.exception
+    assert [s.label for s in at.sidebar.selectbox] == ["Brand", "Campaign"], f"no sidebar on {page}"
+    assert any("Atelier" in m.value for m in at.sidebar.markdown)
 
 
 def test_edit_through_dialog(app_env: dict[str, str]) -> None:
@@ -78,7 +89,7 @@ def test_edit_through_dialog(app_env: dict[str, str]) -> None:
     assert any("offline edits are free" in c.value for c in at.caption)  # no spend: no empty chart
     ctx = Atelier.open()
     try:
-        cid = campaigns.list_campaigns(ctx)[0]["campaign_id"]
+        cid = campaigns.list_campaigns(ctx)[0].campaign_id
         scene = campaigns.list_scenes(ctx, cid)[1]
         assert scene.edit_count == 1
         assert campaigns.get_history(ctx, cid)[0].edit_prompt == "make it brighter and add gold dust"
@@ -95,7 +106,7 @@ def test_dialog_shows_error_and_changes_nothing(app_env: dict[str, str]) -> None
     assert at.error and "\n" not in at.error[0].value
     ctx = Atelier.open()
     try:
-        cid = campaigns.list_campaigns(ctx)[0]["campaign_id"]
+        cid = campaigns.list_campaigns(ctx)[0].campaign_id
         assert campaigns.get_history(ctx, cid) == []
     finally:
         ctx.close()

@@ -1,0 +1,231 @@
+"""Reads of campaigns and edits, each a function of an open ``session``.
+
+The one convention for queries: a function here takes the session as a keyword and
+returns rows or typed records; :mod:`editing.campaigns` opens the session and calls it.
+Which campaigns a caller may see is decided in one place, :func:`visible`.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import TypeVarTuple
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from editing.db.models import Brand, Campaign, EditHistory, Perfume
+from editing.domain import (
+    CampaignCost,
+    CampaignSummary,
+    DaySpend,
+    EditHistoryRecord,
+    HistoryRow,
+    iso_utc,
+)
+from editing.errors import NotFoundError
+
+Ts = TypeVarTuple("Ts")
+
+
+def visible(stmt: Select[*Ts], brand: str | None) -> Select[*Ts]:
+    """Restrict a statement over campaigns (or rows joined to them) to those ``brand`` may see.
+
+    ``brand`` None means every brand (local mode); the statement must select from or join
+    ``Campaign``.
+    """
+    if brand is None:
+        return stmt
+    return stmt.where(Campaign.brand_id.in_(select(Brand.id).where(Brand.name == brand)))
+
+
+def parse_uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
+    """A UUID from user input; anything else is a record that does not exist.
+
+    Raises:
+        NotFoundError: not a UUID ("Campaign xyz not found").
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise NotFoundError(f"{what} {value} not found") from None
+
+
+def parse_campaign_id(campaign_id: str | uuid.UUID) -> uuid.UUID:
+    return parse_uuid(campaign_id, "Campaign")
+
+
+def load_campaign(
+    campaign_id: str | uuid.UUID, *, session: Session, brand: str | None = None, for_update: bool = False
+) -> Campaign:
+    """The campaign, if it exists and ``brand`` may see it.
+
+    Raises:
+        NotFoundError: unknown id, or a campaign of another brand (indistinguishable on purpose).
+    """
+    stmt = visible(select(Campaign).where(Campaign.id == parse_campaign_id(campaign_id)), brand)
+    if for_update:
+        stmt = stmt.with_for_update(of=Campaign)
+    campaign = session.scalars(stmt).one_or_none()
+    if campaign is None:
+        raise NotFoundError(f"Campaign {campaign_id} not found")
+    return campaign
+
+
+def campaign_summaries(*, session: Session, brand: str | None) -> list[CampaignSummary]:
+    """Campaigns, newest first, with their brand, perfume, status and total cost."""
+    stmt = (
+        select(Campaign, Brand.name, Perfume.name)
+        .join(Brand, Brand.id == Campaign.brand_id)
+        .join(Perfume, Perfume.id == Campaign.perfume_id)
+        .order_by(Campaign.created_at.desc())
+    )
+    return [
+        CampaignSummary(
+            campaign_id=str(c.id),
+            name=c.name,
+            brand=b,
+            perfume=p,
+            status=c.status,
+            error_message=c.error_message,
+            scenes=len(c.campaign_json.get("scenes", [])),
+            cost=float(c.cost),
+        )
+        for c, b, p in session.execute(visible(stmt, brand)).all()
+    ]
+
+
+def brand_names(*, session: Session) -> list[str]:
+    return list(session.scalars(select(Brand.name).order_by(Brand.name)))
+
+
+def edit_record(row: EditHistory) -> EditHistoryRecord:
+    """The seed's EditHistoryRecord of one edit_history row."""
+    return EditHistoryRecord(
+        edit_id=str(row.edit_id),
+        timestamp=iso_utc(row.timestamp),
+        scene_index=row.scene_index,
+        edit_prompt=row.edit_prompt,
+        changes_summary=row.changes_summary,
+        cost=float(row.cost),
+        duration_seconds=math.ceil(float(row.duration_seconds)),
+        elapsed_s=round(float(row.duration_seconds), 2),
+        status=row.status,
+        original_prompt=row.original_prompt,
+        modified_prompt=row.modified_prompt,
+        error=row.error,
+        user=row.user_name,
+        prompt_provider=row.prompt_provider,
+        video_provider=row.video_provider,
+        cost_breakdown=dict(row.cost_breakdown or {}),
+    )
+
+
+def campaign_history(campaign: Campaign, *, session: Session) -> list[EditHistoryRecord]:
+    """Every edit attempt of a campaign, oldest first."""
+    rows = session.scalars(
+        select(EditHistory).where(EditHistory.campaign_id == campaign.id).order_by(EditHistory.timestamp)
+    )
+    return [edit_record(r) for r in rows]
+
+
+def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: str | None) -> EditHistoryRecord:
+    """One edit by id.
+
+    Raises:
+        NotFoundError: unknown id, or an edit of a campaign ``brand`` may not see.
+    """
+    stmt = select(EditHistory).join(Campaign, Campaign.id == EditHistory.campaign_id)
+    stmt = visible(stmt.where(EditHistory.edit_id == parse_uuid(edit_id, "Edit")), brand)
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFoundError(f"Edit {edit_id} not found")
+    return edit_record(row)
+
+
+def recent_edits(*, session: Session, brand: str | None, limit: int) -> list[HistoryRow]:
+    """The newest ``limit`` edits across campaigns."""
+    stmt = (
+        select(EditHistory, Campaign.name, Brand.name)
+        .join(Campaign, Campaign.id == EditHistory.campaign_id)
+        .join(Brand, Brand.id == Campaign.brand_id)
+        .order_by(EditHistory.timestamp.desc())
+        .limit(limit)
+    )
+    return [
+        HistoryRow(record=edit_record(row), campaign_id=str(row.campaign_id), campaign=cname, brand=bname)
+        for row, cname, bname in session.execute(visible(stmt, brand)).all()
+    ]
+
+
+def costs_by_campaign(*, session: Session, brand: str | None) -> list[CampaignCost]:
+    """Edit spend per campaign from the edit_history table (failed edits included), oldest first."""
+    completed = EditHistory.status == "completed"
+    stmt = (
+        select(
+            Campaign.id,
+            Campaign.name,
+            Brand.name,
+            func.count(EditHistory.edit_id).filter(completed),
+            func.count(EditHistory.edit_id).filter(EditHistory.status == "failed"),
+            func.coalesce(func.sum(EditHistory.cost), 0),
+            func.coalesce(func.avg(EditHistory.duration_seconds).filter(completed), 0),
+            Campaign.cost,
+        )
+        .join(Brand, Brand.id == Campaign.brand_id)
+        .outerjoin(EditHistory, EditHistory.campaign_id == Campaign.id)
+        .group_by(Campaign.id, Brand.name)
+        .order_by(Campaign.created_at)
+    )
+    return [
+        CampaignCost(
+            campaign_id=str(cid),
+            campaign=name,
+            brand=bname,
+            edits=int(done),
+            failed_edits=int(failed),
+            edit_cost=float(spend),
+            avg_duration_s=round(float(avg), 2),
+            campaign_cost=float(total),
+        )
+        for cid, name, bname, done, failed, spend, avg, total in session.execute(visible(stmt, brand)).all()
+    ]
+
+
+def spend_by_day(*, session: Session, brand: str | None) -> list[DaySpend]:
+    """Edit spend per UTC day and campaign (every edit, failed ones included), oldest first."""
+    day = func.date_trunc("day", func.timezone("UTC", EditHistory.timestamp)).label("day")
+    stmt = (
+        select(day, Campaign.name, func.sum(EditHistory.cost), func.count(EditHistory.edit_id))
+        .join(Campaign, Campaign.id == EditHistory.campaign_id)
+        .group_by(day, Campaign.name)
+        .order_by(day)
+    )
+    return [
+        DaySpend(day=d.date().isoformat(), campaign=name, cost=float(cost), edits=int(n))
+        for d, name, cost, n in session.execute(visible(stmt, brand)).all()
+    ]
+
+
+def count_edits(*, session: Session, brand: str | None) -> int:
+    stmt = select(func.count(EditHistory.edit_id)).join(Campaign, Campaign.id == EditHistory.campaign_id)
+    return int(session.scalar(visible(stmt, brand)) or 0)
+
+
+def brand_and_perfume(brand_name: str, perfume_name: str, *, session: Session) -> tuple[Brand, Perfume]:
+    """The brand and its perfume by name, created when missing."""
+    brand = session.scalars(select(Brand).where(Brand.name == brand_name)).one_or_none()
+    if brand is None:
+        brand = Brand(id=uuid.uuid4(), name=brand_name)
+        session.add(brand)
+        session.flush()
+    perfume = session.scalars(
+        select(Perfume).where(Perfume.brand_id == brand.id, Perfume.name == perfume_name)
+    ).one_or_none()
+    if perfume is None:
+        perfume = Perfume(id=uuid.uuid4(), brand_id=brand.id, name=perfume_name)
+        session.add(perfume)
+        session.flush()
+    return brand, perfume

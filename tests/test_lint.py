@@ -1,4 +1,4 @@
-"""The code base stays ruff-clean and editing/ never imports streamlit."""
+"""The code base stays ruff-clean, formatted and mypy-clean, and editing/ never imports streamlit."""
 
 from __future__ import annotations
 
@@ -10,10 +10,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+
+
 def test_ruff_clean() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
-    )
+    proc = _run("ruff", "check", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_formatted() -> None:
+    proc = _run("ruff", "format", "--check", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_clean() -> None:
+    """editing/, pages/ and app.py type-check under mypy --strict (settings in pyproject.toml)."""
+    proc = _run("mypy", "--no-incremental")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

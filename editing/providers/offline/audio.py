@@ -109,7 +109,7 @@ def _pluck(freq: float, length: int, sr: int, bright: float) -> np.ndarray:
         tone += 0.3 * bright * np.sin(2 * np.pi * 2 * freq * t) * np.exp(-t * 6)
     if 3.01 * freq < 0.45 * sr:
         tone += 0.12 * bright * np.sin(2 * np.pi * 3.01 * freq * t) * np.exp(-t * 9)
-    return tone * env
+    return np.asarray(tone * env)
 
 
 def _kick(length: int, sr: int) -> np.ndarray:
@@ -131,7 +131,7 @@ def _reverb(x: np.ndarray, sr: int, seconds: float, rng: np.random.Generator) ->
 
 def _upsample(x: np.ndarray, n: int) -> np.ndarray:
     """Band-limited resampling of one period to ``n`` samples (spectral zero-padding keeps the loop)."""
-    return np.fft.irfft(np.fft.rfft(x), n) * (n / x.shape[0])
+    return np.asarray(np.fft.irfft(np.fft.rfft(x), n) * (n / x.shape[0]))
 
 
 @dataclass

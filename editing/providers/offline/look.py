@@ -734,7 +734,7 @@ def apply_instruction(current: Look, instruction: str, *, ignore: Iterable[str] 
                     new = (max(cur, 0.0) if delta > 0 else min(cur, 0.0)) + delta
                 else:
                     new = cur + delta
-                look = replace(look, **{effect.field: clamp(effect.field, new)})
+                look = replace(look, **{effect.field: clamp(effect.field, new)})  # type: ignore[arg-type]
             elif isinstance(effect, SetTo):
                 if m.negated or m.remove or m.sign < 0:
                     if getattr(look, effect.field) == effect.value:

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
@@ -306,7 +306,7 @@ def _blur_noise(rng: np.random.Generator, w: int, h: int, cells: int) -> np.ndar
     """Smooth value noise in 0..1 (a small random grid scaled up bicubically)."""
     gw, gh = max(2, cells), max(2, int(cells * h / w))
     grid = Image.fromarray((rng.random((gh, gw)) * 255).astype(np.uint8))
-    return np.asarray(grid.resize((w, h), Image.BICUBIC), dtype=np.float32) / 255.0
+    return np.asarray(grid.resize((w, h), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
 
 
 def _defocus(img: np.ndarray, r: int) -> np.ndarray:
@@ -366,7 +366,12 @@ class _Set:
         return np.broadcast_to(img, (self.h, self.w, 3)).copy()
 
 
+@overload
+def _to_set(f: float) -> float: ...
+@overload
+def _to_set(f: np.ndarray) -> np.ndarray: ...
 def _to_set(f: np.ndarray | float) -> np.ndarray | float:
+    """Frame coordinates → set coordinates (the frame spans 0.1875..0.8125 of the set)."""
     return (f + 0.3) / 1.6
 
 
@@ -527,7 +532,7 @@ def render_background(
     mx, my = margin
     y = _to_set(np.linspace(-my, 1 + my, h, dtype=np.float32))[:, None]
     x = _to_set(np.linspace(-mx, 1 + mx, w, dtype=np.float32))[None, :]
-    canvas = _Set(x=x, y=y, w=w, h=h, margin_y=my, palette=plan.palette, rng=rng)  # type: ignore[arg-type]
+    canvas = _Set(x=x, y=y, w=w, h=h, margin_y=my, palette=plan.palette, rng=rng)
     img = SET_PAINTERS.get(str(plan.look.setting), _paint_studio)(canvas)
     # the backdrop is out of focus: no hard horizon or texture edge competes with the bottle
     img = _defocus(img, max(1, round(w * 0.0045)))
@@ -619,7 +624,9 @@ def _paint_glass(b: _BottleShape, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     alpha = np.where(foot, 0.8, alpha)
     rim = b.body & (b.f > 0.78) & (b.f <= 0.92)
     outline = b.body & (b.f > 0.92)
-    rim_col = np.array(_mix(glass_col, (1, 1, 1), 0.5), dtype=np.float32) * (1.0 + plan.backlight * 0.6)
+    rim_col = np.array(_mix(cast(RGB, tuple(glass_col)), (1, 1, 1), 0.5), dtype=np.float32) * (
+        1.0 + plan.backlight * 0.6
+    )
     rgb = np.where(rim[..., None], rim_col, rgb)
     alpha = np.where(rim, 0.9, alpha)
     edge_col = rim_col * 1.2 if plan.backlight > 0 else np.array(pal.deep, dtype=np.float32) * 0.5
@@ -689,7 +696,7 @@ def _shadow_and_reflection(img: Image.Image, side: int) -> Image.Image:
     )
     shadow = shadow.filter(ImageFilter.GaussianBlur(sh * 0.02))
     under.paste((0, 0, 0, 255), (0, 0), shadow)
-    refl = img.transpose(Image.FLIP_TOP_BOTTOM)
+    refl = img.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     fade = np.linspace(0.28, 0.0, sh, dtype=np.float32) ** 1.6
     ra = (np.asarray(refl.getchannel("A"), dtype=np.float32) * fade[:, None]).astype(np.uint8)
     refl.putalpha(Image.fromarray(ra))
@@ -708,7 +715,7 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     rgb, alpha = _paint_label_and_metal(shape, plan.palette, rgb, alpha)
     img = Image.fromarray(np.dstack([grade(rgb).clip(0, 1) * 255, alpha * 255]).astype(np.uint8))
     _write_name(img, name, grade.colour(plan.palette.deep))
-    img = img.resize((W // ss, H // ss), Image.LANCZOS)
+    img = img.resize((W // ss, H // ss), Image.Resampling.LANCZOS)
     return img, _shadow_and_reflection(img, plan.key_side)
 
 
@@ -1037,7 +1044,9 @@ class SceneRenderer:
         bg = self.grade(render_background(plan, lo_w, lo_h, rng, margin=margins))
         channels = [
             np.asarray(
-                Image.fromarray(np.ascontiguousarray(bg[..., i])).resize((self.bw, self.bh), Image.BICUBIC)
+                Image.fromarray(np.ascontiguousarray(bg[..., i])).resize(
+                    (self.bw, self.bh), Image.Resampling.BICUBIC
+                )
             )
             for i in range(3)
         ]
@@ -1075,7 +1084,7 @@ class SceneRenderer:
         sx = min(0.0, self.bw - x1) + max(0.0, -x0)  # keep the region on the canvas
         sy = min(0.0, self.bh - y1) + max(0.0, -y0)
         box = (max(0.0, x0 + sx), max(0.0, y0 + sy), min(self.bw, x1 + sx), min(self.bh, y1 + sy))
-        return self.bg.resize((self.w, self.h), Image.BILINEAR, box=box)
+        return self.bg.resize((self.w, self.h), Image.Resampling.BILINEAR, box=box)
 
     def _paste_bottle(self, frame: Image.Image, cam: Camera) -> None:
         scale = cam.scale / self.max_scale
@@ -1098,7 +1107,7 @@ class SceneRenderer:
             band += np.exp(-(((x - centre - 0.35 * self.bottle_w) / (0.12 * self.bottle_w)) ** 2)) * 0.3
             glint = Image.fromarray((self.glass * band[None, :] * 255).astype(np.uint8))
             source.paste((255, 250, 240), (0, 0), glint)
-        sprite = source.resize((ow, oh), Image.BILINEAR, box=box)
+        sprite = source.resize((ow, oh), Image.Resampling.BILINEAR, box=box)
         frame.paste(sprite, (ix, iy), sprite)
 
     def _paste_particles(self, frame: Image.Image, t: float, cam: Camera, layer: str) -> None:

@@ -303,7 +303,7 @@ class ReplicateVideoGenerator:
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.poll_interval_s * 2 ** (attempt - 1), 30.0)
-        return base * (0.75 + 0.25 * random.random())
+        return float(base * (0.75 + 0.25 * random.random()))
 
     def _sleep_backoff(self, attempt: int) -> None:
         time.sleep(self._backoff(attempt))

@@ -14,8 +14,7 @@ import logging
 from typing import Any
 
 from editing.config import Settings
-from editing.domain import MAX_INSTRUCTION_CHARS
-from editing.errors import InputError, UnmappableInstructionError
+from editing.errors import UnmappableInstructionError
 from editing.providers.base import PromptEdit
 from editing.providers.offline.look import (
     Look,
@@ -153,15 +152,12 @@ class OfflinePromptEditor:
     ) -> PromptEdit:
         """Apply ``edit_instruction`` to ``original_prompt``.
 
+        The caller has validated the instruction (``editing.domain.validate_instruction``).
+
         Raises:
-            InputError: the instruction is empty or too long.
             UnmappableInstructionError: nothing visual could be derived, or it changes nothing.
         """
         instruction = " ".join((edit_instruction or "").split())
-        if not instruction:
-            raise InputError(f"The edit instruction is empty. Try for example {EXAMPLES}.")
-        if len(instruction) > MAX_INSTRUCTION_CHARS:
-            raise InputError(f"The edit instruction is longer than {MAX_INSTRUCTION_CHARS} characters.")
         perfume = (perfume_name or "").strip() or "Perfume"
         role = (scene_role or "").strip() or "showcase"
         ignore = [perfume]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from editing.config import Settings
-from editing.domain import MAX_INSTRUCTION_CHARS
+from editing.domain import MAX_INSTRUCTION_CHARS, validate_instruction
 from editing.errors import InputError, UnmappableInstructionError
 from editing.providers import registry
 from editing.providers.base import PromptEditor
@@ -204,11 +204,13 @@ def test_an_edit_that_changes_nothing_is_refused(editor: OfflinePromptEditor) ->
         editor.modify_scene_prompt(at_max, "brighter", STYLE, "showcase", PERFUME)
 
 
-def test_empty_and_oversized_instructions(editor: OfflinePromptEditor) -> None:
+def test_the_domain_validates_the_instruction_once_not_the_editor(editor: OfflinePromptEditor) -> None:
     with pytest.raises(InputError, match="empty"):
-        editor.modify_scene_prompt(BASE, "   ", STYLE, "showcase", PERFUME)
+        validate_instruction("   ")
     with pytest.raises(InputError, match=str(MAX_INSTRUCTION_CHARS)):
-        editor.modify_scene_prompt(BASE, "brighter " * 400, STYLE, "showcase", PERFUME)
+        validate_instruction("brighter " * 400)
+    long_but_visual = "brighter " * 400  # the editor itself applies what it is given
+    assert look_of(edit(editor, long_but_visual)).num("brightness") > look_of(BASE).num("brightness")
 
 
 def test_deterministic(editor: OfflinePromptEditor) -> None:

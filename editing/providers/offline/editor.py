@@ -11,6 +11,7 @@ holds absolute values, a second edit starts from the first one's result and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from editing.config import Settings
@@ -49,67 +50,120 @@ def _stops(x: float) -> str:
     return f"{value} stop" + ("" if abs(x) == 1 else "s")
 
 
+def _exposure(old: Look, new: Look, d: float) -> str:
+    return f"{'brighter' if d > 0 else 'darker'} exposure (now {_stops(new.num('brightness'))})"
+
+
+def _contrast(old: Look, new: Look, d: float) -> str:
+    return "more contrast" if d > 0 else "softer contrast"
+
+
+def _warmth(old: Look, new: Look, d: float) -> str:
+    return f"a {'warmer' if d > 0 else 'cooler'} {kelvin(new.num('warmth'))}K white balance"
+
+
+def _saturation(old: Look, new: Look, d: float) -> str | None:
+    if new.monochrome:
+        return None
+    pct = round(30 * new.num("saturation"))
+    return f"{'richer, more saturated' if d > 0 else 'more muted'} colour (saturation {pct:+d}%)"
+
+
+def _camera_speed(old: Look, new: Look, d: float) -> str:
+    return f"{'faster' if d > 0 else 'slower'} camera movement ({2 ** new.num('camera_speed'):.2f}x)"
+
+
+def _zoom(old: Look, new: Look, d: float) -> str:
+    return f"{'closer' if d > 0 else 'wider'} framing ({focal_mm(new.num('zoom'))}mm)"
+
+
+def _speed(old: Look, new: Look, d: float) -> str:
+    v = new.num("speed")
+    if v >= 1.75:
+        return f"time-lapse motion ({2**v:.0f}x)"
+    if v < 0 and d < 0:
+        return f"slow motion ({2**v:.2f}x)"
+    return f"{'faster' if d > 0 else 'slower'} motion ({2**v:.2f}x)"
+
+
+def _product_scale(old: Look, new: Look, d: float) -> str:
+    return f"a {'larger' if d > 0 else 'smaller'} bottle ({1.2 ** new.num('product_scale'):.2f}x)"
+
+
+def _product_y(old: Look, new: Look, d: float) -> str:
+    return f"the bottle {'lower' if d > 0 else 'higher'} in frame"
+
+
+#: How a moved number reads, in the order the summary lists changes (categories in between).
+_NUMBERS: dict[str, Callable[[Look, Look, float], str | None]] = {
+    "brightness": _exposure,
+    "contrast": _contrast,
+    "warmth": _warmth,
+    "saturation": _saturation,
+    "camera_speed": _camera_speed,
+    "zoom": _zoom,
+    "speed": _speed,
+    "product_scale": _product_scale,
+    "product_y": _product_y,
+}
+#: How a changed category reads; ``None`` values have their own wording.
+_CATEGORIES: dict[str, Callable[[Any], str]] = {
+    "lighting": lambda v: f"{v} lighting",
+    "monochrome": lambda v: "black and white" if v else "full colour again",
+    "palette": lambda v: f"a {v} palette" if v else "the campaign's own palette",
+    "camera": lambda v: _CAMERA_WORDS.get(str(v), f"a {v} camera"),
+    "mood": lambda v: f"a {v} mood" if v else "a neutral mood",
+    "setting": lambda v: f"a {v} setting",
+    "centred": lambda v: "the bottle centred" if v else "the bottle off-centre",
+}
+_ORDER = (
+    "brightness",
+    "contrast",
+    "lighting",
+    "warmth",
+    "monochrome",
+    "saturation",
+    "palette",
+    "camera",
+    "camera_speed",
+    "zoom",
+    "speed",
+    "mood",
+    "setting",
+    "product_scale",
+    "centred",
+    "product_y",
+)
+
+
+def _element_changes(old: Look, new: Look) -> list[str]:
+    out: list[str] = []
+    for name in sorted(set(old.elements) | set(new.elements)):
+        before, after = old.elements.get(name, 0.0), new.elements.get(name, 0.0)
+        if before <= 0 < after:
+            out.append(f"{name} added")
+        elif after <= 0 < before:
+            out.append(f"{name} removed")
+        elif after > before:
+            out.append(f"more {name}")
+        elif after < before:
+            out.append(f"less {name}")
+    return out
+
+
 def describe_changes(old: Look, new: Look) -> tuple[list[str], list[str]]:
     """What differs between two resolved looks, as (look phrases, element phrases)."""
     out: list[str] = []
-
-    def moved(name: str) -> float:
-        return new.num(name) - old.num(name)
-
-    if d := moved("brightness"):
-        out.append(f"{'brighter' if d > 0 else 'darker'} exposure (now {_stops(new.num('brightness'))})")
-    if d := moved("contrast"):
-        out.append("more contrast" if d > 0 else "softer contrast")
-    if new.lighting != old.lighting:
-        out.append(f"{new.lighting} lighting")
-    if d := moved("warmth"):
-        out.append(f"a {'warmer' if d > 0 else 'cooler'} {kelvin(new.num('warmth'))}K white balance")
-    if new.monochrome != old.monochrome:
-        out.append("black and white" if new.monochrome else "full colour again")
-    if (d := moved("saturation")) and not new.monochrome:
-        pct = round(30 * new.num("saturation"))
-        out.append(f"{'richer, more saturated' if d > 0 else 'more muted'} colour (saturation {pct:+d}%)")
-    if new.palette != old.palette:
-        out.append(f"a {new.palette} palette" if new.palette else "the campaign's own palette")
-    if new.camera != old.camera:
-        out.append(_CAMERA_WORDS.get(str(new.camera), f"a {new.camera} camera"))
-    if d := moved("camera_speed"):
-        out.append(f"{'faster' if d > 0 else 'slower'} camera movement ({2 ** new.num('camera_speed'):.2f}x)")
-    if d := moved("zoom"):
-        framing = "closer" if d > 0 else "wider"
-        out.append(f"{framing} framing ({focal_mm(new.num('zoom'))}mm)")
-    if d := moved("speed"):
-        v = new.num("speed")
-        if v >= 1.75:
-            out.append(f"time-lapse motion ({2**v:.0f}x)")
-        elif v < 0 and d < 0:
-            out.append(f"slow motion ({2**v:.2f}x)")
+    for name in _ORDER:
+        if name in _NUMBERS:
+            d = new.num(name) - old.num(name)
+            phrase = _NUMBERS[name](old, new, d) if d else None
         else:
-            out.append(f"{'faster' if d > 0 else 'slower'} motion ({2**v:.2f}x)")
-    if new.mood != old.mood:
-        out.append(f"a {new.mood} mood" if new.mood else "a neutral mood")
-    if new.setting != old.setting:
-        out.append(f"a {new.setting} setting")
-    if d := moved("product_scale"):
-        out.append(f"a {'larger' if d > 0 else 'smaller'} bottle ({1.2 ** new.num('product_scale'):.2f}x)")
-    if new.centred != old.centred:
-        out.append("the bottle centred" if new.centred else "the bottle off-centre")
-    if d := moved("product_y"):
-        out.append(f"the bottle {'lower' if d > 0 else 'higher'} in frame")
-
-    elements: list[str] = []
-    names = sorted(set(old.elements) | set(new.elements))
-    for name in names:
-        before, after = old.elements.get(name, 0.0), new.elements.get(name, 0.0)
-        if before <= 0 < after:
-            elements.append(f"{name} added")
-        elif after <= 0 < before:
-            elements.append(f"{name} removed")
-        elif after > before:
-            elements.append(f"more {name}")
-        elif after < before:
-            elements.append(f"less {name}")
-    return out, elements
+            value = getattr(new, name)
+            phrase = _CATEGORIES[name](value) if value != getattr(old, name) else None
+        if phrase:
+            out.append(phrase)
+    return out, _element_changes(old, new)
 
 
 def _join(items: list[str]) -> str:

@@ -109,7 +109,7 @@ _NUMBERS: dict[str, Callable[[Look, Look, float], str | None]] = {
 #: How a changed category reads; ``None`` values have their own wording.
 _CATEGORIES: dict[str, Callable[[Any], str]] = {
     "lighting": lambda v: f"{v} lighting",
-    "monochrome": lambda v: "black and white" if v else "full colour again",
+    "monochrome": lambda v: "a black and white picture" if v else "its colour back",
     "palette": lambda v: f"a {v} palette" if v else "the campaign's own palette",
     "camera": lambda v: _CAMERA_WORDS.get(str(v), f"a {v} camera"),
     "mood": lambda v: f"a {v} mood" if v else "a neutral mood",
@@ -226,7 +226,7 @@ class OfflinePromptEditor:
                 f"Describe the look you want, for example {EXAMPLES}."
             )
         new = resolve(applied.look)
-        if new.key() == current.key():
+        if new.key(visible=True) == current.key(visible=True):
             raise UnmappableInstructionError(
                 f"{instruction[:80]!r} would not change this scene (it already looks that way, or is at "
                 f"the limit of what the offline engine renders). Try for example {EXAMPLES}."

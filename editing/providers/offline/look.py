@@ -163,12 +163,18 @@ class Look:
     def present_elements(self) -> dict[str, float]:
         return {k: v for k, v in self.elements.items() if v > 0}
 
-    def key(self) -> tuple[Any, ...]:
-        """A comparable identity (floats rounded so 0.1+0.2 equals 0.3)."""
+    def key(self, *, visible: bool = False) -> tuple[Any, ...]:
+        """A comparable identity (floats rounded so 0.1+0.2 equals 0.3).
+
+        Args:
+            visible: compare only what shows on screen (a black and white scene hides its saturation).
+        """
         out: list[Any] = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "elements":  # absent and removed look the same on screen
+            if visible and f.name == "saturation" and self.monochrome:
+                out.append(None)
+            elif f.name == "elements":  # absent and removed look the same on screen
                 out.append(tuple(sorted((k, round(v, 3)) for k, v in value.items() if v > 0)))
             elif isinstance(value, float):
                 out.append(round(value, 3))
@@ -236,6 +242,21 @@ class Applied:
     matched: tuple[str, ...]
 
 
+#: Lighting that is a colour as much as a light: asking for it on a black and white scene brings colour back.
+_COLOURED_LIGHT = {"golden hour", "candlelight", "neon"}
+
+
+def _asks_for_colour(effect: Step | SetTo, m: Match) -> bool:
+    """Whether an effect asks for colour: warmer, cooler, richer, a palette, a coloured light."""
+    if m.negated or m.remove:
+        return False
+    if isinstance(effect, Step):
+        return effect.field == "warmth" or (effect.field == "saturation" and effect.amount * m.sign > 0)
+    if effect.field == "palette":
+        return effect.value != "monochrome" and m.sign > 0
+    return effect.field == "lighting" and effect.value in _COLOURED_LIGHT and m.sign > 0
+
+
 class _Edit:
     """A look being edited by one instruction's matches, one effect at a time."""
 
@@ -243,6 +264,8 @@ class _Edit:
         self.look = current
         self.elements = dict(current.elements)
         self.touched: set[str] = set()  # "silk ribbons" names one element once
+        self.colour_asked = False
+        self.black_and_white_asked = False
 
     def step(self, effect: Step, m: Match) -> None:
         if m.negated:
@@ -282,6 +305,10 @@ class _Edit:
 
     def apply(self, m: Match) -> None:
         for effect in m.rule.effects:
+            if isinstance(effect, Step | SetTo):
+                self.colour_asked |= _asks_for_colour(effect, m)
+            if isinstance(effect, SetTo) and effect.field == "monochrome" and effect.value is True:
+                self.black_and_white_asked |= not (m.negated or m.remove or m.sign < 0)
             if isinstance(effect, Step):
                 self.step(effect, m)
             elif isinstance(effect, SetTo):
@@ -292,7 +319,10 @@ class _Edit:
                 self.clear(effect, m)
 
     def result(self) -> Look:
-        return replace(self.look, elements=self.elements)
+        look = replace(self.look, elements=self.elements)
+        if look.monochrome and self.colour_asked and not self.black_and_white_asked:
+            look = replace(look, monochrome=False)  # "warmer" on a black and white scene means colour
+        return look
 
 
 def _cleared(effect: SetTo) -> Any:
@@ -370,7 +400,10 @@ def render_block(look: Look, *, perfume_name: str, role: str) -> str:
     w, s = lk.num("warmth"), lk.num("saturation")
     tone = "neutral" if w == 0 else ("warm" if w > 0 else "cool")
     colour = f"Colour: {tone} {kelvin(w)}K white balance"
-    colour += ", black and white" if lk.monochrome else f", saturation {round(30 * s):+d}%"
+    if lk.monochrome:
+        colour += ", black and white"
+    if s or not lk.monochrome:  # kept in black and white, for when the colour comes back
+        colour += f", saturation {round(30 * s):+d}%"
     if lk.palette:
         colour += f", {lk.palette} palette"
     z = lk.num("zoom")

@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
     _r("moodier|moody", effects=(Step(B, -0.5), SetTo("mood", "mysterious"))),
     # ---- lighting: presets
     _r(
-        "golden hours?|magic hour|sunset light|sunset glow|warm evening light|sunset|sundown|dusk",
+        "golden hours?|magic hour|sunset light|sunset glow|warm evening light|sunset|sundown|dusk|sunrise",
         effects=(SetTo("lighting", "golden hour"),),
     ),
     _r(
@@ -117,6 +117,10 @@ RULES: tuple[Rule, ...] = (
     _r(
         "natural light(?:ing)?|daylight|neutral light(?:ing)?|normal light(?:ing)?",
         effects=(SetTo("lighting", "natural"),),
+    ),
+    _r(
+        "early morning(?: light)?|morning (?:light|sun)|morning|dawn|daybreak|first light",
+        effects=(SetTo("lighting", "soft"), Step("warmth", -0.5)),
     ),
     _r(
         "night ?time|at night|moon ?light|moonlit|after dark|by night|midnight|night",
@@ -159,8 +163,16 @@ RULES: tuple[Rule, ...] = (
         effects=(SetTo("monochrome", True),),
     ),
     _r(
-        "full colou?rs?|in colou?rs?|bring back the colou?rs?|colou?r again",
+        "full colou?rs?|in colou?rs?|colou?r again|colou?rs? back|recolou?r(?:ed)?|colou?ri[sz]ed?",
+        "(?:bring|put|add) (?:back )?(?:some |the |a little )?colou?rs?(?: back)?",
         effects=(SetTo("monochrome", False),),
+    ),
+    # "almost no colour" keeps a trace of it: not black and white, only nearly
+    _r(
+        "(?:almost|nearly|practically|virtually) (?:no colou?rs?|colou?rless|without colou?rs?"
+        "|black (?:and|&) white|gr[ae]y(?:scale)?|monochrome|desaturated)",
+        "(?:barely|hardly) any colou?rs?|drained of colou?r",
+        effects=(SetTo("monochrome", False), SetTo("saturation", -2.5)),
     ),
     # ---- palettes
     _pal("rose ?gold|rosegold|copper pink", "rose gold"),
@@ -188,10 +200,7 @@ RULES: tuple[Rule, ...] = (
         "fill the frame",
         effects=(Step("zoom", 1),),
     ),
-    _r(
-        "zoom(?:ed)? out|pull back|pulled back|further away|farther away|step back|more room",
-        effects=(Step("zoom", -1),),
-    ),
+    _r("zoom(?:ed)? out|further away|farther away|step back|more room", effects=(Step("zoom", -1),)),
     _r("extreme wide(?: shot)?|establishing shot", effects=(Step("zoom", -2, push=True),)),
     _r(
         "wide shot|wide angle|wider(?: shot| framing| angle)?|wide|long shot|full shot",
@@ -224,21 +233,51 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "pan(?:s|ning)? (?:to the )?left|pan leftwards?|leftward pan|move (?:the camera )?left",
+        "(?:track(?:s|ing)?|truck(?:s|ing)?|crab(?:s|bing)?|slid(?:e|es|ing)) (?:to the )?left",
         effects=(SetTo("camera", "pan left"),),
     ),
     _r(
         "pan(?:s|ning)? (?:to the )?right|pan rightwards?|rightward pan|move (?:the camera )?right",
-        "pan(?:ning)?",
+        "(?:track(?:s|ing)?|truck(?:s|ing)?|crab(?:s|bing)?|slid(?:e|es|ing)) (?:to the )?right",
+        "(?:track(?:s|ing)?|slid(?:e|es|ing)|glid(?:e|es|ing)) (?:along(?:side)?|past|across|sideways)",
+        "tracking (?:along|sideways|past)|lateral (?:move|track(?:ing)?|slide)|side ?ways move|pan(?:ning)?",
         effects=(SetTo("camera", "pan right"),),
     ),
     _r(
-        "dolly (?:out|back)|dolly(?:ing)? away|pull(?:s|ing)? out|track(?:s|ing)? out|truck out",
+        "dolly (?:out|back)|dolly(?:ing)? away|track(?:s|ing)? out|truck out",
         effects=(SetTo("camera", "dolly out"),),
     ),
+    # a move in or out also ends closer or wider, so it shows on a scene that already dollies in
     _r(
-        "dolly(?: in| forward| shot)?|push(?:es|ing)? in|push in|track(?:s|ing)? in|tracking shot",
-        "creep(?:s|ing)? in|slow push",
+        "pull(?:s|ing|ed)? (?:the camera |it |us )?(?:back|out|away)(?: to reveal)?|reveal shot",
+        "(?:move|moves|moving|back|bring|take) (?:the camera |it )?(?:back|away)",
+        "(?:move|moves|moving) away from the (?:bottle|product)",
+        effects=(SetTo("camera", "dolly out"), Step("zoom", -1)),
+    ),
+    _r(
+        "(?:push(?:es|ing)?|mov(?:e|es|ing)|go|come|get|creep(?:s|ing)?|bring) "
+        "(?:the camera |the lens |it |us )?in(?:wards?)? (?:close|closer|tight(?:er)?)(?: up)?",
+        effects=(SetTo("camera", "dolly in"), Step("zoom", 1, push=True)),
+    ),
+    _r(
+        "push(?:es|ing)? (?:the camera |the lens |it )?in(?:wards?)?|push ?in",
+        "mov(?:e|es|ing) (?:the camera )?in|move the camera forward|creep(?:s|ing)? in|slow push",
+        effects=(SetTo("camera", "dolly in"), Step("zoom", 0.5)),
+    ),
+    _r(
+        "dolly(?: in| forward| shot)?|track(?:s|ing)? in|tracking shot",
         effects=(SetTo("camera", "dolly in"),),
+    ),
+    # there is no vertical move: a crane up rises away from the bottle, which sinks in the frame
+    _r(
+        "crane(?:s|ing)? up|boom(?:s|ing)? up|jib(?:s|bing)? up|pedestal up|crane shot|rise above",
+        "rising camera|camera ris(?:es|ing)",
+        effects=(SetTo("camera", "dolly out"), Step("product_y", 1)),
+    ),
+    _r(
+        "crane(?:s|ing)? down|boom(?:s|ing)? down|jib(?:s|bing)? down|pedestal down|descending camera",
+        "camera (?:descends|descending|lowers)",
+        effects=(SetTo("camera", "dolly in"), Step("product_y", -1)),
     ),
     _r(
         "static(?: camera| shot)?|locked off|locked down|lock(?: the)? camera|still camera|tripod|stationary",
@@ -407,12 +446,18 @@ _MORE = re.compile(
     r"\b(?:more|increase|boost|raise|turn up|bring up|crank up|dial up|pump up|amp up|extra|up)\b"
 )
 _SMALL = re.compile(
-    r"\b(?:a (?:little )?bit|a little|a touch|a tad|a hair|slightly|somewhat|subtly|mildly|marginally|kind of"
-    r"|a smidge|lightly|gently|just a|barely|tiny bit)\b"
+    r"\b(?:a (?:little |wee |tiny |small )?bit|a little|a touch|a tad|a hair|slightly|somewhat|subtly|mildly"
+    r"|marginally|kind of|a smidge|lightly|gently|just a|barely|tiny bit|a hint|a notch|a shade|a fraction"
+    r"|faintly)\b"
 )
+_MEDIUM = re.compile(
+    r"\b(?:quite a bit|a fair bit|a good bit|noticeably|clearly|visibly|decidedly|markedly|quite|rather)\b"
+)
+_EVEN = re.compile(r"\beven\b")
 _BIG = re.compile(
     r"\b(?:much|a lot|lots|way|very|really|far|significantly|super|extremely|dramatically|heavily"
-    r"|considerably|drastically|hugely|massively|totally|seriously|so much|twice as|tons?|loads)\b"
+    r"|considerably|drastically|hugely|massively|totally|seriously|so much|twice as|tons?|loads|ultra"
+    r"|incredibly|insanely|a great deal|a whole lot|strongly|intensely|enormously|radically)\b"
 )
 _CONNECTORS = re.compile(r"^(?:\s|,|&|\band\b|\bor\b|\bthe\b|\balso\b|\bplus\b|\bas well as\b|\bor any\b)*$")
 
@@ -475,16 +520,14 @@ def _spans(norm: str) -> list[tuple[int, int, Rule]]:
 
 
 def _scale(window: str) -> float:
-    """The intensity the words before a phrase ask for: 0.5 "a bit", 2 "much", 3 "much much"."""
-    scale = 1.0
+    """The intensity the words before a phrase ask for: 0.5 "a bit", 1.5 "even", 2 "much", 3 "much much"."""
+    if big := len(_BIG.findall(window)):
+        return min(1.0 + big, 3.0)
+    if _MEDIUM.search(window):
+        return 1.5
     if _SMALL.search(window):
-        scale = 0.5
-    big = len(_BIG.findall(window))
-    if big:
-        scale = 1.0 + big
-    if re.search(r"\beven more\b|\beven\b", window) and scale == 1.0:
-        scale = 1.5
-    return min(scale, 3.0)
+        return 0.5
+    return 1.5 if _EVEN.search(window) else 1.0
 
 
 def _modified(

@@ -57,7 +57,7 @@ MARGIN = {
 #: Measured on every 4th frame: finding the bottle costs more than the other measurements.
 BOTTLE_METRICS = {"bottle_height", "bottle_y", "bottle_offcentre"}
 #: How a check's direction reads in the docs table.
-ARROWS = {"+": "↑", "-": "↓", "0": "≈0"}
+ARROWS = {"+": "↑", "-": "↓", "0": "≈0", "~": "a trace"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Row:
     """Instructions applied in turn; the last one is measured against the scene before it."""
 
     steps: tuple[str, ...]
-    checks: tuple[tuple[str, str], ...]  # (metric, "+", "-" or "0")
+    checks: tuple[tuple[str, str], ...]  # (metric, "+", "-", "0" or "~": a trace, well under before)
     base: str = "plain"
 
     @property
@@ -86,6 +86,9 @@ TABLE: tuple[Row, ...] = (
     # lighting
     row("make it brighter", "luma+"),
     row("a bit brighter", "luma+"),
+    row("a touch warmer", "red_blue+"),
+    row("noticeably cooler", "red_blue-"),
+    row("quite a bit darker", "luma-"),
     row("much darker", "luma-"),
     row("dim the lights", "luma-"),
     row("more light please", "luma+"),
@@ -110,6 +113,12 @@ TABLE: tuple[Row, ...] = (
     row("emerald", "green+"),
     row("pastel colours", "saturation-", "luma+"),
     row("monochrome", "saturation-"),
+    row("desaturate it, almost no color", "saturation~"),
+    then("black and white", "candlelit, warm and intimate", "saturation+", "red_blue+"),
+    then("black and white", "cooler, like early morning", "saturation+"),
+    then("desaturate it, almost no color", "candlelit, warm and intimate", "red_blue+"),
+    then("desaturate it, almost no color", "cooler, like early morning", "red_blue-"),
+    then("black and white", "bring back the colour", "saturation+"),
     # camera
     row("zoom in on the bottle", "bottle_height+"),
     row("close-up", "bottle_height+"),
@@ -121,6 +130,12 @@ TABLE: tuple[Row, ...] = (
     row("static camera", "motion-"),
     row("handheld camera", "motion+"),
     row("slow the camera down", "motion-"),
+    row("push the camera in close on the bottle", "bottle_height+"),
+    row("push in", "bottle_height+"),
+    row("move in close", "bottle_height+"),
+    row("pull back", "bottle_height-"),
+    row("track along the bottle", "motion+"),
+    row("crane up", "bottle_y+"),
     # speed
     row("slow motion", "motion-"),
     row("faster", "motion+"),
@@ -231,6 +246,8 @@ def moved(direction: str, metric: str, before: float, after: float) -> bool:
         return delta > MARGIN[metric]
     if direction == "-":
         return delta < -MARGIN[metric]
+    if direction == "~":
+        return 2 * MARGIN[metric] < after < before / 3
     return abs(after) < 2.0
 
 

@@ -17,8 +17,12 @@ from typing import Any
 from editing.config import Settings
 from editing.errors import UnmappableInstructionError
 from editing.providers.base import PromptEdit
+from editing.providers.offline.lang import ENGLISH, NAMES
+from editing.providers.offline.lang import EXAMPLES as LANGUAGE_EXAMPLES
 from editing.providers.offline.look import (
+    Applied,
     Look,
+    Reading,
     apply_instruction,
     focal_mm,
     kelvin,
@@ -30,9 +34,7 @@ from editing.providers.offline.look import (
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = (
-    '"make it brighter", "warmer and slower", "add rose petals", "zoom in on the bottle", "no more smoke"'
-)
+EXAMPLES = LANGUAGE_EXAMPLES[ENGLISH]
 
 _CAMERA_WORDS = {
     "static": "a locked-off static camera",
@@ -106,14 +108,20 @@ _NUMBERS: dict[str, Callable[[Look, Look, float], str | None]] = {
     "product_scale": _product_scale,
     "product_y": _product_y,
 }
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 #: How a changed category reads; ``None`` values have their own wording.
 _CATEGORIES: dict[str, Callable[[Any], str]] = {
     "lighting": lambda v: f"{v} lighting",
     "monochrome": lambda v: "a black and white picture" if v else "its colour back",
-    "palette": lambda v: f"a {v} palette" if v else "the campaign's own palette",
-    "camera": lambda v: _CAMERA_WORDS.get(str(v), f"a {v} camera"),
-    "mood": lambda v: f"a {v} mood" if v else "a neutral mood",
-    "setting": lambda v: f"a {v} setting",
+    "palette": lambda v: f"{_a(v)} palette" if v else "the campaign's own palette",
+    "camera": lambda v: _CAMERA_WORDS.get(str(v), f"{_a(str(v))} camera"),
+    "mood": lambda v: f"{_a(v)} mood" if v else "a neutral mood",
+    "setting": lambda v: f"{_a(v)} setting",
     "centred": lambda v: "the bottle centred" if v else "the bottle off-centre",
 }
 _ORDER = (
@@ -172,13 +180,30 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def summarize(old: Look, new: Look, *, perfume_name: str, role: str) -> str:
-    """Two or three sentences: what changed, and what was deliberately kept."""
+def understood(reading: Reading) -> str | None:
+    """How the instruction was read, when that is not plain to see: another language, or typos."""
+    fixes = ", ".join(f'"{typed}" as "{meant}"' for typed, meant in reading.corrections)
+    if reading.languages == (ENGLISH,):
+        return f"Read {fixes}." if fixes else None
+    names = _join([NAMES[code] for code in reading.languages])
+    english = reading.english.replace(" . ", "; ")
+    if len(english) > 120:
+        english = english[:119].rstrip() + "…"
+    note = f" (reading {fixes})" if fixes else ""
+    return f'Understood from {names} as "{english}"{note}.'
+
+
+def summarize(old: Look, new: Look, *, perfume_name: str, role: str, reading: Reading | None = None) -> str:
+    """Two or three sentences: how the instruction was read, what changed, and what was kept."""
     looks, elements = describe_changes(old, new)
     sentences: list[str] = []
-    if looks:
+    if reading is not None and (note := understood(reading)):
+        sentences.append(note)
+    if looks and elements:
+        sentences.append(f"The scene now has {_join(looks)}, with {_join(elements)}.")
+    elif looks:
         sentences.append(f"The scene now has {_join(looks)}.")
-    if elements:
+    elif elements:
         text = _join(elements)
         sentences.append(text[0].upper() + text[1:] + ".")
     sentences.append(
@@ -186,6 +211,24 @@ def summarize(old: Look, new: Look, *, perfume_name: str, role: str) -> str:
         f"and the {role} scene's duration are unchanged."
     )
     return " ".join(sentences)
+
+
+def refusal(instruction: str, applied: Applied) -> str:
+    """Why nothing was applied, with examples in the instruction's own language."""
+    quoted = repr(instruction[:80])
+    examples = LANGUAGE_EXAMPLES[applied.language]
+    reading = applied.reading
+    if reading.refusal is not None:
+        return (
+            f"{quoted} reads as {reading.refusal.value}. Describe the look you want, for example {examples}."
+        )
+    if reading.suggestions:
+        options = " or ".join(f'"{s}"' for s in reading.suggestions[:3])
+        return (
+            f"Couldn't find a visual change in {quoted}: did you mean {options}? "
+            f"Or describe the look you want, for example {examples}."
+        )
+    return f"Couldn't find a visual change in {quoted}. Describe the look you want, for example {examples}."
 
 
 class OfflinePromptEditor:
@@ -221,15 +264,13 @@ class OfflinePromptEditor:
         current = resolve(parse_prompt(original_prompt or "", perfume_name=perfume, style_spec=style_spec))
         applied = apply_instruction(current, instruction, ignore=ignore)
         if not applied.matched:
-            raise UnmappableInstructionError(
-                f"Couldn't find a visual change in {instruction[:80]!r}. "
-                f"Describe the look you want, for example {EXAMPLES}."
-            )
+            raise UnmappableInstructionError(refusal(instruction, applied))
         new = resolve(applied.look)
         if new.key(visible=True) == current.key(visible=True):
             raise UnmappableInstructionError(
                 f"{instruction[:80]!r} would not change this scene (it already looks that way, or is at "
-                f"the limit of what the offline engine renders). Try for example {EXAMPLES}."
+                f"the limit of what the offline engine renders). Try for example "
+                f"{LANGUAGE_EXAMPLES[applied.language]}."
             )
 
         concept, _ = split_prompt(original_prompt or "")
@@ -240,8 +281,14 @@ class OfflinePromptEditor:
         if concept[-1] not in ".!?":
             concept += "."  # the block starts a new sentence
         modified = f"{concept} {render_block(new, perfume_name=perfume, role=role)}"
-        summary = summarize(current, new, perfume_name=perfume, role=role)
-        log.info("offline edit %r matched %s", instruction, ", ".join(applied.matched))
+        summary = summarize(current, new, perfume_name=perfume, role=role, reading=applied.reading)
+        log.info(
+            "offline edit %r read as %s %r, matched %s",
+            instruction,
+            applied.language,
+            applied.reading.english,
+            ", ".join(applied.matched),
+        )
         return PromptEdit(modified_prompt=modified, changes_summary=summary, cost=0.0, provider=self.name)
 
     def check(self) -> str:

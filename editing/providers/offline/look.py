@@ -28,9 +28,10 @@ from editing.providers.offline.phrases import (
     Rule,
     SetTo,
     Step,
-    find_matches,
-    normalize,
+    match_normalized,
 )
+from editing.providers.offline.reading import Reading, find_matches, read_instruction
+from editing.providers.offline.text import normalize
 
 __all__ = [
     "BLOCK_MARKER",
@@ -39,6 +40,7 @@ __all__ = [
     "Applied",
     "Look",
     "Match",
+    "Reading",
     "Rule",
     "apply_instruction",
     "find_matches",
@@ -236,10 +238,15 @@ def parse_description(text: str, *, ignore: Iterable[str] = ()) -> Look:
 
 @dataclass(frozen=True)
 class Applied:
-    """The outcome of applying an instruction: the new look and what the instruction asked."""
+    """The outcome of applying an instruction: the new look, what it asked, and how it was read."""
 
     look: Look
-    matched: tuple[str, ...]
+    matched: tuple[str, ...]  # the English phrases found
+    reading: Reading = field(default_factory=lambda: Reading(english="", language="en", languages=("en",)))
+
+    @property
+    def language(self) -> str:
+        return self.reading.language
 
 
 #: Lighting that is a colour as much as a light: asking for it on a black and white scene brings colour back.
@@ -267,6 +274,10 @@ class _Edit:
         self.colour_asked = False
         self.black_and_white_asked = False
 
+    def set(self, name: str, value: Any) -> None:
+        changes: dict[str, Any] = {name: value}
+        self.look = replace(self.look, **changes)
+
     def step(self, effect: Step, m: Match) -> None:
         if m.negated:
             return
@@ -276,13 +287,13 @@ class _Edit:
             new = (max(cur, 0.0) if delta > 0 else min(cur, 0.0)) + delta
         else:
             new = cur + delta
-        self.look = replace(self.look, **{effect.field: clamp(effect.field, new)})
+        self.set(effect.field, clamp(effect.field, new))
 
     def set_to(self, effect: SetTo, m: Match) -> None:
         if not (m.negated or m.remove or m.sign < 0):
-            self.look = replace(self.look, **{effect.field: effect.value})
+            self.set(effect.field, effect.value)
         elif getattr(self.look, effect.field) == effect.value:  # "not dreamy", "no golden hour"
-            self.look = replace(self.look, **{effect.field: _cleared(effect)})
+            self.set(effect.field, _cleared(effect))
 
     def elem(self, effect: Elem, m: Match) -> None:
         if effect.name in self.touched:
@@ -333,13 +344,14 @@ def _cleared(effect: SetTo) -> Any:
 
 
 def apply_instruction(current: Look, instruction: str, *, ignore: Iterable[str] = ()) -> Applied:
-    """Apply a marketer's instruction to ``current`` (a fully resolved look)."""
+    """Apply a marketer's instruction, in any language the editor reads, to ``current`` (a resolved look)."""
+    reading = read_instruction(instruction, ignore=ignore)
     edit = _Edit(current)
     matched: list[str] = []
-    for m in find_matches(instruction, ignore=ignore):
+    for m in match_normalized(reading.english):
         matched.append(m.text)
         edit.apply(m)
-    return Applied(edit.result(), tuple(matched))
+    return Applied(edit.result(), tuple(matched), reading)
 
 
 # --------------------------------------------------------------------------- the block
@@ -383,7 +395,7 @@ def kelvin(warmth: float) -> int:
 
 
 def focal_mm(zoom: float) -> int:
-    return round(50 * 1.25**zoom)
+    return round(50 * math.pow(1.25, zoom))
 
 
 def _q(x: float, step: float = 0.25) -> float:

@@ -1,8 +1,8 @@
 """The English phrase table: what a marketer's words do to a ``Look``.
 
 Each :class:`Rule` is a phrase pattern (matched on normalized text, whole
-words only) and the effects it has. :func:`find_matches` finds every phrase in a
-text, longest first, with the modifiers around it: negation ("no smoke"), inversion
+words only) and the effects it has. :func:`match_normalized` finds every phrase in
+a text, longest first, with the modifiers around it: negation ("no smoke"), inversion
 ("less dark", "too warm"), intensity ("a bit", "much") and lists that inherit a verb
 ("remove the smoke and the petals").
 """
@@ -10,10 +10,11 @@ text, longest first, with the modifiers around it: negation ("no smoke"), invers
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from editing.providers.offline.text import normalize
 
 # --------------------------------------------------------------------------- effects
 
@@ -136,7 +137,7 @@ RULES: tuple[Rule, ...] = (
     _r("contrast", effects=(Step("contrast", 1),), noun=True),
     # ---- colour temperature
     _r(
-        "warmer|warm(?: it up| up| tones?| colou?rs?| light(?:ing)?| hues?)?|more orange|more amber",
+        "warmer|hotter|warm(?: it up| up| tones?| colou?rs?| light(?:ing)?| hues?)?|more orange|more amber",
         "cosier|cozier|cosy|cozy|toastier|amber|redder|more red",
         effects=(Step("warmth", 1),),
     ),
@@ -428,60 +429,52 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-# Words that change what a matched phrase does, looked for just before it.
-_REMOVE = re.compile(
-    r"\b(?:no(?: more| longer)?|without|remove|removing|get rid of|rid of|lose|take (?:out|away)|drop|stop"
-    r"|clear (?:away|out|the|all|up)|kill|cut(?: out)?|delete|eliminate|ditch|nix|zero|not any|none of"
-    r"|free of|away with)\b"
-)
-_NOT = re.compile(r"\b(?:not|don ?t|do not|never|nor|isn ?t|shouldn ?t|avoid|instead of)\b")
-_INVERT = re.compile(
-    r"\b(?:less|fewer|not so|not as|too|reduce|reduced|decrease|lower|lessen|tone down|dial down|turn down"
-    r"|bring down|weaken|cut down|cut back|minus|not that)\b"
-)
-_FEWER = re.compile(
-    r"\b(?:less|fewer|too much|too many|reduce|tone down|dial down|thinner|lighter on|cut down)\b"
-)
-_MORE = re.compile(
-    r"\b(?:more|increase|boost|raise|turn up|bring up|crank up|dial up|pump up|amp up|extra|up)\b"
-)
-_SMALL = re.compile(
-    r"\b(?:a (?:little |wee |tiny |small )?bit|a little|a touch|a tad|a hair|slightly|somewhat|subtly|mildly"
-    r"|marginally|kind of|a smidge|lightly|gently|just a|barely|tiny bit|a hint|a notch|a shade|a fraction"
-    r"|faintly)\b"
-)
-_MEDIUM = re.compile(
-    r"\b(?:quite a bit|a fair bit|a good bit|noticeably|clearly|visibly|decidedly|markedly|quite|rather)\b"
-)
-_EVEN = re.compile(r"\beven\b")
-_BIG = re.compile(
-    r"\b(?:much|a lot|lots|way|very|really|far|significantly|super|extremely|dramatically|heavily"
-    r"|considerably|drastically|hugely|massively|totally|seriously|so much|twice as|tons?|loads|ultra"
-    r"|incredibly|insanely|a great deal|a whole lot|strongly|intensely|enormously|radically)\b"
-)
+#: Words that change what a matched phrase does, looked for just before it (phrase patterns).
+MODIFIERS: dict[str, str] = {
+    "remove": (
+        "no(?: more| longer)?|without|remove|removing|get rid of|rid of|lose|take (?:out|away)|drop|stop"
+        "|clear (?:away|out|the|all|up)|kill|cut(?: out)?|delete|eliminate|ditch|nix|zero|not any|none of"
+        "|free of|away with"
+    ),
+    "not": "not|don ?t|do not|never|nor|isn ?t|shouldn ?t|avoid|instead of",
+    "invert": (
+        "less|fewer|not so|not as|too|reduce|reduced|decrease|lower|lessen|tone down|dial down|turn down"
+        "|bring down|weaken|cut down|cut back|minus|not that"
+    ),
+    "fewer": "less|fewer|too much|too many|reduce|tone down|dial down|thinner|lighter on|cut down",
+    "more": "more|increase|boost|raise|turn up|bring up|crank up|dial up|pump up|amp up|extra|up",
+    "small": (
+        "a (?:little |wee |tiny |small )?bit|a little|a touch|a tad|a hair|slightly|somewhat|subtly|mildly"
+        "|marginally|kind of|a smidge|lightly|gently|just a|barely|tiny bit|a hint|a notch|a shade|a fraction"
+        "|faintly"
+    ),
+    "medium": "quite a bit|a fair bit|a good bit|noticeably|clearly|visibly|decidedly|markedly|quite|rather",
+    "even": "even",
+    "big": (
+        "much|a lot|lots|way|very|really|far|significantly|super|extremely|dramatically|heavily"
+        "|considerably|drastically|hugely|massively|totally|seriously|so much|twice as|tons?|loads|ultra"
+        "|incredibly|insanely|a great deal|a whole lot|strongly|intensely|enormously|radically"
+    ),
+    # after a noun: "the brightness up", "smoke gone" (German puts the verb last: "Rauch entfernen")
+    "up_after": "up|higher|more|increased?|boost(?:ed)?|raised?",
+    "down_after": "down|lower|less|reduced?|decreased?|lowered",
+    "remove_after": "remove|removed|gone|away",
+}
+
+
+def _words_rx(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{MODIFIERS[name]})\b")
+
+
+_REMOVE, _NOT, _INVERT, _FEWER, _MORE = (_words_rx(n) for n in ("remove", "not", "invert", "fewer", "more"))
+_SMALL, _MEDIUM, _EVEN, _BIG = (_words_rx(n) for n in ("small", "medium", "even", "big"))
+_UP_AFTER, _DOWN_AFTER = (re.compile(rf"(?:{MODIFIERS[n]})\b") for n in ("up_after", "down_after"))
+_REMOVE_AFTER = re.compile(rf"(?:{MODIFIERS['remove_after']})\b")
 _CONNECTORS = re.compile(r"^(?:\s|,|&|\band\b|\bor\b|\bthe\b|\balso\b|\bplus\b|\bas well as\b|\bor any\b)*$")
 
 _COMPILED: tuple[tuple[re.Pattern[str], Rule], ...] = tuple(
     (re.compile(rf"(?<![\w]){rule.pattern}(?![\w])"), rule) for rule in RULES
 )
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def normalize(text: str) -> str:
-    """Lower case, ASCII, hyphens and punctuation to spaces (sentence breaks kept as ' . ')."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = text.lower().replace("\u2019", "'").replace("'", " ")
-    text = re.sub(r"colour", "color", text)
-    text = re.sub(
-        r"\bcentr(e|ed|es|ing)\b",
-        lambda m: {"e": "center", "es": "centers"}.get(m.group(1), "center" + m.group(1)),
-        text,
-    )
-    text = re.sub(r"([.!?;:])(\s|$)", r" . \2", text)
-    text = re.sub(r"[-_/]", " ", text)
-    text = re.sub(r"[^a-z0-9&.,+ ]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -541,10 +534,12 @@ def _modified(
     invert = bool(_INVERT.search(window))
     fewer = bool(_FEWER.search(window))
     if rule.noun:
-        if re.match(r"(?:down|lower|less)\b", after) or invert or remove:
+        if _DOWN_AFTER.match(after) or invert or remove:
             invert = True
-        elif not (_MORE.search(window) or re.match(r"(?:up|higher|more)\b", after)):
+        elif not (_MORE.search(window) or _UP_AFTER.match(after)):
             return None  # "the lights" with no direction says nothing
+    if _REMOVE_AFTER.match(after) and any(isinstance(e, Elem | ClearElements) for e in rule.effects):
+        remove = True
     # "remove the smoke and petals": a bare list item inherits the verb before it.
     if prev is not None and _CONNECTORS.match(window_text) and not (remove or invert or negated):
         if any(isinstance(e, Elem | ClearElements) for e in rule.effects) and prev.remove:
@@ -590,6 +585,6 @@ def match_normalized(norm: str) -> list[Match]:
     return out
 
 
-def find_matches(text: str, *, ignore: Iterable[str] = ()) -> list[Match]:
-    """Find every known phrase in ``text`` with its modifiers, in reading order."""
-    return match_normalized(drop_terms(normalize(text), ignore))
+def english_spans(norm: str) -> list[tuple[int, int]]:
+    """Where the table finds phrases of several words (a mixed-language text keeps them English)."""
+    return [(start, end) for start, end, _ in _spans(norm) if " " in norm[start:end]]

@@ -22,10 +22,12 @@ from editing.errors import UnmappableInstructionError
 from editing.media import VideoFormat
 from editing.providers.base import SceneRequest
 from editing.providers.offline.editor import OfflinePromptEditor
+from editing.providers.offline.look import Look, apply_instruction, resolve
 from editing.providers.offline.procedural import ProceduralVideoGenerator
 from tests import measure
 
 PERFUME, STYLE = measure.PERFUME, measure.STYLE
+NEUTRAL = resolve(Look())
 BASES = {
     "plain": measure.BASE_PROMPT,
     "effects": (
@@ -67,19 +69,33 @@ class Row:
     steps: tuple[str, ...]
     checks: tuple[tuple[str, str], ...]  # (metric, "+", "-", "0" or "~": a trace, well under before)
     base: str = "plain"
+    langs: tuple[str, ...] = ("en",)  # per step, the languages it is written in ("en+fr": mixed)
 
     @property
     def instruction(self) -> str:
         return " → then → ".join(self.steps)
 
+    @property
+    def english(self) -> bool:
+        return all(lang == "en" for lang in self.langs)
 
-def row(instruction: str, *checks: str, base: str = "plain") -> Row:
-    return Row((instruction,), tuple((c[:-1], c[-1]) for c in checks), base)
+
+def _checks(checks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((c[:-1], c[-1]) for c in checks)
 
 
-def then(first: str, second: str, *checks: str, base: str = "plain") -> Row:
-    """A two-step row: ``second`` applied to the result of ``first``, measured against it."""
-    return Row((first, second), tuple((c[:-1], c[-1]) for c in checks), base)
+def row(instruction: str, *checks: str, base: str = "plain", lang: str = "en") -> Row:
+    return Row((instruction,), _checks(checks), base, (lang,))
+
+
+def then(first: str, second: str, *checks: str, base: str = "plain", lang: str = "en") -> Row:
+    """A two-step row: ``second`` applied to the result of ``first``, measured against it.
+
+    Args:
+        lang: the language of both steps, or "first/second" ("en/fr").
+    """
+    langs = tuple(lang.split("/")) if "/" in lang else (lang, lang)
+    return Row((first, second), _checks(checks), base, langs)
 
 
 TABLE: tuple[Row, ...] = (
@@ -179,6 +195,103 @@ TABLE: tuple[Row, ...] = (
     # several changes at once, free word order
     row("brighter and warmer, and slow the camera down", "luma+", "red_blue+", "motion-"),
     row("cooler, darker and add snow", "red_blue-", "luma-", "detail+"),
+    # near-misses of a known word
+    row("make it brightr", "luma+"),
+    row("add some smoek", "haze+"),
+    row("zomm in", "bottle_height+"),
+    row("warmr and slowr", "red_blue+", "motion-"),
+    # French
+    row("plus lumineux", "luma+", lang="fr"),
+    row("beaucoup plus sombre", "luma-", lang="fr"),
+    row("plus chaud", "red_blue+", lang="fr"),
+    row("tons froids", "red_blue-", lang="fr"),
+    row("heure dorée", "red_blue+", "luma+", lang="fr"),
+    row("lumière de bougie, ambiance romantique", "red_blue+", lang="fr"),
+    row("noir et blanc", "saturation0", lang="fr"),
+    row("couleurs plus vives", "saturation+", lang="fr"),
+    row("gros plan sur le flacon", "bottle_height+", lang="fr"),
+    row("plan large", "bottle_height-", lang="fr"),
+    row("tourne autour du flacon", "motion+", lang="fr"),
+    row("au ralenti", "motion-", lang="fr"),
+    row("à la plage au coucher du soleil", "red_blue+", lang="fr"),
+    row("ajoute des pétales de rose", "detail+", lang="fr"),
+    row("un peu de brume", "haze+", lang="fr"),
+    row("sans fumée", "haze-", base="effects", lang="fr"),
+    row("flacon plus grand", "bottle_height+", lang="fr"),
+    # Spanish
+    row("más brillante, por favor", "luma+", lang="es"),
+    row("más oscuro", "luma-", lang="es"),
+    row("más cálido", "red_blue+", lang="es"),
+    row("más frío", "red_blue-", lang="es"),
+    row("hora dorada", "red_blue+", "luma+", lang="es"),
+    row("blanco y negro", "saturation0", lang="es"),
+    row("colores apagados", "saturation-", lang="es"),
+    row("primer plano del frasco", "bottle_height+", lang="es"),
+    row("plano general", "bottle_height-", lang="es"),
+    row("cámara lenta", "motion-", lang="es"),
+    row("cámara en mano", "motion+", lang="es"),
+    row("añade polvo de oro", "detail+", lang="es"),
+    row("con lluvia", "motion+", lang="es"),
+    row("quita la lluvia", "motion-", base="effects", lang="es"),
+    row("en el desierto", "red_blue+", lang="es"),
+    row("bajo el agua", "red_blue-", lang="es"),
+    # Italian
+    row("più luminoso", "luma+", lang="it"),
+    row("molto più scuro", "luma-", lang="it"),
+    row("più caldo", "red_blue+", lang="it"),
+    row("toni freddi", "red_blue-", lang="it"),
+    row("luce al neon", "saturation+", lang="it"),
+    row("in bianco e nero", "saturation0", lang="it"),
+    row("colori più vivi", "saturation+", lang="it"),
+    row("primo piano", "bottle_height+", lang="it"),
+    row("campo lungo", "bottle_height-", lang="it"),
+    row("al rallentatore", "motion-", lang="it"),
+    row("panoramica a sinistra", "motion+", lang="it"),
+    row("nella foresta", "green+", lang="it"),
+    row("di notte in città", "luma-", lang="it"),
+    row("aggiungi bolle", "motion+", lang="it"),
+    row("neve", "detail+", lang="it"),
+    row("senza fumo", "haze-", base="effects", lang="it"),
+    # German
+    row("wärmer und heller", "luma+", "red_blue+", lang="de"),
+    row("viel dunkler", "luma-", lang="de"),
+    row("kühler", "red_blue-", lang="de"),
+    row("Gegenlicht", "contrast+", lang="de"),
+    row("schwarzweiß", "saturation0", lang="de"),
+    row("gedämpfte Farben", "saturation-", lang="de"),
+    row("Nahaufnahme", "bottle_height+", lang="de"),
+    row("Totale", "bottle_height-", lang="de"),
+    row("Zeitlupe", "motion-", lang="de"),
+    row("Zeitraffer", "motion+", lang="de"),
+    row("Goldstaub hinzufügen", "detail+", lang="de"),
+    row("kein Regen mehr", "motion-", base="effects", lang="de"),
+    row("am Strand bei Sonnenuntergang", "red_blue+", lang="de"),
+    row("im Wald", "green+", lang="de"),
+    row("Unterwasser", "red_blue-", lang="de"),
+    row("Flasche größer", "bottle_height+", lang="de"),
+    # two languages in one instruction
+    row("plus chaud and add smoke", "red_blue+", "haze+", lang="en+fr"),
+    row("make it warmer, con più luce", "red_blue+", "luma+", lang="en+it"),
+    row("más oscuro and add snow", "luma-", "detail+", lang="en+es"),
+    # two steps: the second measured against the first
+    then("brighter", "darker", "luma-"),
+    then("add rose petals", "remove the petals", "detail-"),
+    then("zoom in", "zoom out", "bottle_height-"),
+    then("golden hour", "make it night time", "luma-"),
+    then("city at night", "a bit brighter", "luma+"),
+    then("close-up", "pull back", "bottle_height-"),
+    then("handheld camera", "static camera", "motion-"),
+    then("make it brightr", "a bit darkr", "luma-"),
+    then("warmer", "plus froid", "red_blue-", lang="en/fr"),
+    then("ajoute de la neige", "plus de neige", "detail+", lang="fr"),
+    then("noir et blanc", "plus chaud", "saturation+", "red_blue+", lang="fr"),
+    then("más cálido", "un poco más cálido", "red_blue+", lang="es"),
+    then("blanco y negro", "más saturado", "saturation+", lang="es"),
+    then("più luminoso", "ancora più luminoso", "luma+", lang="it"),
+    then("aggiungi fumo", "togli il fumo", "haze-", lang="it"),
+    then("desaturate it, almost no color", "più colore", "saturation+", lang="en/it"),
+    then("slow motion", "schneller", "motion+", lang="en/de"),
+    then("schwarzweiß", "wärmer", "saturation+", "red_blue+", lang="de"),
 )
 
 
@@ -252,8 +365,19 @@ def moved(direction: str, metric: str, before: float, after: float) -> bool:
 
 
 def test_the_table_is_large_enough() -> None:
-    assert len(TABLE) >= 40
+    assert len(TABLE) >= 160
+    assert sum(not r.english for r in TABLE) >= 60
+    assert sum(len(r.steps) == 2 for r in TABLE) >= 20
     assert len({r.steps for r in TABLE}) == len(TABLE)
+    assert {lang for r in TABLE for lang in r.langs} >= {"en", "fr", "es", "it", "de"}
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[r.instruction for r in TABLE])
+def test_each_row_is_read_in_its_language(case: Row) -> None:
+    """The editor detects the language every step is written in (both, when it mixes two)."""
+    for instruction, lang in zip(case.steps, case.langs, strict=True):
+        reading = apply_instruction(NEUTRAL, instruction).reading
+        assert set(reading.languages) == set(lang.split("+")), (instruction, reading.languages)
 
 
 @pytest.mark.parametrize("case", TABLE, ids=[r.instruction for r in TABLE])

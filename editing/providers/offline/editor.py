@@ -1,11 +1,13 @@
 """The rule-based prompt editor: understands a marketer's instruction without an API key.
 
-It reads the current prompt into a :class:`~editing.look.Look`, applies the
-instruction (free word order, several changes, negation, intensity, synonyms)
-and writes the full prompt back: the original concept word for word, then an
-explicit cinematography block the procedural generator reads. Because the block
-holds absolute values, a second edit starts from the first one's result and
-"brighter" then "darker" lands where it started.
+It reads the current prompt into a :class:`~editing.providers.offline.look.Look`,
+applies the instruction (in English, French, Spanish, Italian or German; free word
+order, several changes, negation, intensity, synonyms, near-misses) and writes the
+full prompt back in English: the original concept word for word, then an explicit
+cinematography block the procedural generator reads. Because the block holds
+absolute values, a second edit starts from the first one's result and "brighter"
+then "darker" lands where it started. The summary says how the instruction was read;
+a refusal says why, with examples in the instruction's language.
 """
 
 from __future__ import annotations

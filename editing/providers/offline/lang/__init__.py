@@ -31,10 +31,7 @@ class Language:
     phrases: Mapping[tuple[str, ...], str]  # normalized foreign words → English
     vocabulary: Mapping[tuple[str, ...], str]  # the part of ``phrases`` that names a look
     longest: int  # words in the longest phrase
-
-    @property
-    def words(self) -> frozenset[str]:
-        return frozenset(w for phrase in self.phrases for w in phrase)
+    words: frozenset[str]  # every word of ``phrases``
 
 
 def _table(patterns: Mapping[str, str]) -> dict[tuple[str, ...], str]:
@@ -59,6 +56,7 @@ def load(module: ModuleType) -> Language:
         phrases=phrases,
         vocabulary=vocabulary,
         longest=max(len(k) for k in phrases),
+        words=frozenset(w for phrase in phrases for w in phrase),
     )
 
 

@@ -85,7 +85,7 @@ def markdown_table() -> str:
     from tests.providers.offline.test_instruction_table import ARROWS, TABLE, Renders, needed_metrics, prompts
 
     editor = OfflinePromptEditor()
-    lines = ["| Instruction | Measured | Before → after |", "|---|---|---|"]
+    lines = ["| Instruction | Language | Measured | Before → after |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         renders = Renders(Path(tmp), needed_metrics(TABLE, editor))
         for row in TABLE:
@@ -94,7 +94,8 @@ def markdown_table() -> str:
             before, after = renders(before_prompt, metrics), renders(after_prompt, metrics)
             cells = [f"{metric.replace('_', ' ')} {ARROWS[d]}" for metric, d in row.checks]
             values = [f"{before[m]:.2f} → {after[m]:.2f}" for m, _ in row.checks]
-            lines.append(f"| {row.instruction} | {', '.join(cells)} | {'; '.join(values)} |")
+            langs = " → ".join(dict.fromkeys(row.langs))
+            lines.append(f"| {row.instruction} | {langs} | {', '.join(cells)} | {'; '.join(values)} |")
     return "\n".join(lines)
 
 

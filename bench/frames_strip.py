@@ -3,7 +3,7 @@
 Each strip shows the unedited scene, then the edited one at three moments (start,
 middle, end), so camera and speed edits show their motion too. Writes PNGs under
 docs/img/ and prints one JSON line; ``--markdown`` prints instead the measured
-table of every instruction in tests/test_instruction_table.py.
+table of every row in tests/providers/offline/test_instruction_table.py.
 
     .venv/bin/python bench/frames_strip.py [--markdown]
 """
@@ -82,38 +82,20 @@ def strips(out_dir: Path) -> dict[str, object]:
 
 def markdown_table() -> str:
     """Run the proof table and print instruction → measured change, as Markdown."""
-    from tests import measure
-    from tests.providers.offline.test_instruction_table import BASES, BOTTLE_METRICS, DURATION, FMT, TABLE
+    from tests.providers.offline.test_instruction_table import ARROWS, TABLE, Renders, needed_metrics, prompts
 
-    editor, generator = OfflinePromptEditor(), ProceduralVideoGenerator()
-    cache: dict[str, dict[str, float]] = {}
-
-    def run(prompt: str, workdir: Path) -> dict[str, float]:
-        if prompt not in cache:
-            req = SceneRequest(
-                prompt=prompt, style_spec=STYLE, duration=DURATION, perfume_name=PERFUME, fmt=FMT
-            )
-            path = generator.generate(req, workdir).path
-            small = measure.load(path, size=(90, 160))
-            values = {k: f(small) for k, f in measure.METRICS.items() if k not in BOTTLE_METRICS}
-            values.update({k: measure.METRICS[k](small[::4]) for k in BOTTLE_METRICS})
-            cache[prompt] = values
-        return cache[prompt]
-
-    lines = ["| Instruction | Measured | Unedited → edited |", "|---|---|---|"]
+    editor = OfflinePromptEditor()
+    lines = ["| Instruction | Language | Measured | Before → after |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
+        renders = Renders(Path(tmp), needed_metrics(TABLE, editor))
         for row in TABLE:
-            base = BASES[row.base]
-            prompt = editor.modify_scene_prompt(
-                base, row.instruction, STYLE, "showcase", PERFUME
-            ).modified_prompt
-            before, after = run(base, Path(tmp)), run(prompt, Path(tmp))
-            cells = [
-                f"{metric.replace('_', ' ')} {'↑' if d == '+' else '↓' if d == '-' else '≈0'}"
-                for metric, d in row.checks
-            ]
+            before_prompt, after_prompt = prompts(row, editor)
+            metrics = {metric for metric, _ in row.checks}
+            before, after = renders(before_prompt, metrics), renders(after_prompt, metrics)
+            cells = [f"{metric.replace('_', ' ')} {ARROWS[d]}" for metric, d in row.checks]
             values = [f"{before[m]:.2f} → {after[m]:.2f}" for m, _ in row.checks]
-            lines.append(f"| {row.instruction} | {', '.join(cells)} | {'; '.join(values)} |")
+            langs = " → ".join(dict.fromkeys(row.langs))
+            lines.append(f"| {row.instruction} | {langs} | {', '.join(cells)} | {'; '.join(values)} |")
     return "\n".join(lines)
 
 

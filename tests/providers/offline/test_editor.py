@@ -7,7 +7,7 @@ import re
 import pytest
 
 from editing.config import Settings
-from editing.domain import MAX_INSTRUCTION_CHARS
+from editing.domain import MAX_INSTRUCTION_CHARS, validate_instruction
 from editing.errors import InputError, UnmappableInstructionError
 from editing.providers import registry
 from editing.providers.base import PromptEditor
@@ -114,71 +114,81 @@ def test_edits_accumulate_and_opposites_move_back(editor: OfflinePromptEditor) -
     assert back.startswith(BASE) and back.count("Cinematography:") == 1
 
 
-def test_vocabulary_covers_the_issue() -> None:
+#: Instruction → (attribute, value it sets).
+SETS = {
+    "golden hour": ("lighting", "golden hour"),
+    "backlit": ("lighting", "backlit"),
+    "harsh light": ("lighting", "harsh"),
+    "neon": ("lighting", "neon"),
+    "candlelight": ("lighting", "candlelight"),
+    "high key": ("lighting", "high key"),
+    "low key": ("lighting", "low key"),
+    "black and white": ("monochrome", True),
+    "rose gold": ("palette", "rose gold"),
+    "emerald": ("palette", "emerald"),
+    "pastel": ("palette", "pastel"),
+    "monochrome": ("palette", "monochrome"),
+    "orbit": ("camera", "orbit"),
+    "pan left": ("camera", "pan left"),
+    "pan right": ("camera", "pan right"),
+    "static": ("camera", "static"),
+    "handheld": ("camera", "handheld"),
+    "dolly out": ("camera", "dolly out"),
+    "dreamy": ("mood", "dreamy"),
+    "mysterious": ("mood", "mysterious"),
+    "energetic": ("mood", "energetic"),
+    "romantic": ("mood", "romantic"),
+    "playful": ("mood", "playful"),
+    "beach at sunset": ("setting", "beach at sunset"),
+    "city at night": ("setting", "city at night"),
+    "marble studio": ("setting", "marble studio"),
+    "forest": ("setting", "forest"),
+    "desert": ("setting", "desert"),
+    "underwater": ("setting", "underwater"),
+    "centre the bottle": ("centred", True),
+}
+#: Instruction → (number, direction it moves).
+MOVES = {
+    "zoom in": ("zoom", 1),
+    "close-up": ("zoom", 1),
+    "zoom out": ("zoom", -1),
+    "wide shot": ("zoom", -1),
+    "slow motion": ("speed", -1),
+    "faster": ("speed", 1),
+    "time-lapse": ("speed", 1),
+    "make the bottle bigger": ("product_scale", 1),
+    "hero shot": ("product_scale", 1),
+    "lower in frame": ("product_y", 1),
+}
+ELEMENTS = (
+    "rose petals",
+    "gold dust",
+    "water droplets",
+    "smoke",
+    "silk",
+    "bokeh",
+    "rain",
+    "snow",
+    "sparkles",
+)
+
+
+@pytest.mark.parametrize(("instruction", "expected"), SETS.items())
+def test_vocabulary_sets(instruction: str, expected: tuple[str, object]) -> None:
+    attr, value = expected
+    assert getattr(apply_instruction(look_of(BASE), instruction).look, attr) == value
+
+
+@pytest.mark.parametrize(("instruction", "expected"), MOVES.items())
+def test_vocabulary_moves(instruction: str, expected: tuple[str, int]) -> None:
+    attr, sign = expected
     current = look_of(BASE)
-    expectations = {
-        "golden hour": ("lighting", "golden hour"),
-        "backlit": ("lighting", "backlit"),
-        "harsh light": ("lighting", "harsh"),
-        "neon": ("lighting", "neon"),
-        "candlelight": ("lighting", "candlelight"),
-        "high key": ("lighting", "high key"),
-        "low key": ("lighting", "low key"),
-        "black and white": ("monochrome", True),
-        "rose gold": ("palette", "rose gold"),
-        "emerald": ("palette", "emerald"),
-        "pastel": ("palette", "pastel"),
-        "monochrome": ("palette", "monochrome"),
-        "orbit": ("camera", "orbit"),
-        "pan left": ("camera", "pan left"),
-        "pan right": ("camera", "pan right"),
-        "static": ("camera", "static"),
-        "handheld": ("camera", "handheld"),
-        "dolly out": ("camera", "dolly out"),
-        "dreamy": ("mood", "dreamy"),
-        "mysterious": ("mood", "mysterious"),
-        "energetic": ("mood", "energetic"),
-        "romantic": ("mood", "romantic"),
-        "playful": ("mood", "playful"),
-        "beach at sunset": ("setting", "beach at sunset"),
-        "city at night": ("setting", "city at night"),
-        "marble studio": ("setting", "marble studio"),
-        "forest": ("setting", "forest"),
-        "desert": ("setting", "desert"),
-        "underwater": ("setting", "underwater"),
-        "centre the bottle": ("centred", True),
-    }
-    for instruction, (attr, value) in expectations.items():
-        assert getattr(apply_instruction(current, instruction).look, attr) == value, instruction
-    numeric = {
-        "zoom in": ("zoom", 1),
-        "close-up": ("zoom", 1),
-        "zoom out": ("zoom", -1),
-        "wide shot": ("zoom", -1),
-        "slow motion": ("speed", -1),
-        "faster": ("speed", 1),
-        "time-lapse": ("speed", 1),
-        "make the bottle bigger": ("product_scale", 1),
-        "hero shot": ("product_scale", 1),
-        "lower in frame": ("product_y", 1),
-        "soft lighting": ("contrast", 0),
-    }
-    for instruction, (attr, sign) in numeric.items():
-        after = apply_instruction(current, instruction).look
-        if sign:
-            assert (after.num(attr) - current.num(attr)) * sign > 0, instruction
-    for element in (
-        "rose petals",
-        "gold dust",
-        "water droplets",
-        "smoke",
-        "silk",
-        "bokeh",
-        "rain",
-        "snow",
-        "sparkles",
-    ):
-        assert element in apply_instruction(current, f"add {element}").look.present_elements(), element
+    assert (apply_instruction(current, instruction).look.num(attr) - current.num(attr)) * sign > 0
+
+
+@pytest.mark.parametrize("element", ELEMENTS)
+def test_vocabulary_adds(element: str) -> None:
+    assert element in apply_instruction(look_of(BASE), f"add {element}").look.present_elements()
 
 
 @pytest.mark.parametrize(
@@ -204,11 +214,13 @@ def test_an_edit_that_changes_nothing_is_refused(editor: OfflinePromptEditor) ->
         editor.modify_scene_prompt(at_max, "brighter", STYLE, "showcase", PERFUME)
 
 
-def test_empty_and_oversized_instructions(editor: OfflinePromptEditor) -> None:
+def test_the_domain_validates_the_instruction_once_not_the_editor(editor: OfflinePromptEditor) -> None:
     with pytest.raises(InputError, match="empty"):
-        editor.modify_scene_prompt(BASE, "   ", STYLE, "showcase", PERFUME)
+        validate_instruction("   ")
     with pytest.raises(InputError, match=str(MAX_INSTRUCTION_CHARS)):
-        editor.modify_scene_prompt(BASE, "brighter " * 400, STYLE, "showcase", PERFUME)
+        validate_instruction("brighter " * 400)
+    long_but_visual = "brighter " * 400  # the editor itself applies what it is given
+    assert look_of(edit(editor, long_but_visual)).num("brightness") > look_of(BASE).num("brightness")
 
 
 def test_deterministic(editor: OfflinePromptEditor) -> None:
@@ -276,3 +288,78 @@ def test_british_and_american_spelling() -> None:
     for text in ("bottle centred", "centre the bottle", "center it", "centered"):
         assert resolve(parse_prompt(text)).centred is True, text
     assert apply_instruction(look_of(BASE), "more colourful").look.num("saturation") > 0
+
+
+# --------------------------------------------------------------------------- languages, typos, refusals
+
+#: One instruction per language, and the English it must match, look for look.
+SAME_AS_ENGLISH = [
+    ("plus lumineux", "brighter"),
+    ("más brillante, por favor", "brighter, please"),
+    ("più caldo", "warmer"),
+    ("wärmer und heller", "warmer and brighter"),
+    ("ajoute des pétales de rose et de la poussière d'or", "add rose petals and gold dust"),
+    ("hazlo más cálido y quita el humo", "make it warmer and remove the smoke"),
+    ("rendilo più caldo e aggiungi petali di rosa", "make it warmer and add rose petals"),
+    ("Mach es etwas heller, bitte", "make it a bit brighter, please"),
+]
+
+
+@pytest.mark.parametrize(("foreign", "english"), SAME_AS_ENGLISH)
+def test_the_prompt_stays_english(editor: OfflinePromptEditor, foreign: str, english: str) -> None:
+    base = edit(editor, "add smoke")
+    assert edit(editor, foreign, base) == edit(editor, english, base)
+
+
+def test_the_summary_says_what_was_understood(editor: OfflinePromptEditor) -> None:
+    french = editor.modify_scene_prompt(BASE, "un peu plus chaud, sans fumée", STYLE, "showcase", PERFUME)
+    assert french.changes_summary.startswith('Understood from French as "a bit warmer, without smoke".')
+    assert "warmer 5300K white balance" in french.changes_summary
+    mixed = editor.modify_scene_prompt(BASE, "plus chaud and add smoke", STYLE, "showcase", PERFUME)
+    assert mixed.changes_summary.startswith('Understood from English and French as "warmer and add smoke".')
+    typo = editor.modify_scene_prompt(BASE, "make it brightr", STYLE, "showcase", PERFUME)
+    assert typo.changes_summary.startswith('Read "brightr" as "brighter". The scene now has brighter')
+    plain = editor.modify_scene_prompt(BASE, "make it brighter", STYLE, "showcase", PERFUME)
+    assert plain.changes_summary.startswith("The scene now has brighter exposure")
+    for result in (french, mixed, typo, plain):
+        sentences = [s for s in re.split(r"(?<=\.)\s+", result.changes_summary) if s]
+        assert 2 <= len(sentences) <= 3, result.changes_summary
+
+
+@pytest.mark.parametrize(
+    ("instruction", "reason", "example"),
+    [
+        ("what is the weather in Paris", "a question", "make it brighter"),
+        ("Can you tell me the weather in Paris?", "something other than the scene", "make it brighter"),
+        ("I love Paris", "something other than the scene", "make it brighter"),
+        ("hello from Paris", "a greeting", "make it brighter"),
+        ("quel temps fait-il à Paris ?", "a question", "plus lumineux"),
+        ("bonjour", "a greeting", "plus lumineux"),
+        ("¿qué tiempo hace en Madrid?", "a question", "más brillante"),
+        ("che tempo fa a Milano?", "a question", "più luminoso"),
+        ("Wie ist das Wetter in Berlin?", "a question", "heller"),
+        ("Hallo", "a greeting", "heller"),
+    ],
+)
+def test_questions_greetings_and_chat_are_refused_in_their_language(
+    editor: OfflinePromptEditor, instruction: str, reason: str, example: str
+) -> None:
+    with pytest.raises(UnmappableInstructionError) as info:
+        editor.modify_scene_prompt(BASE, instruction, STYLE, "showcase", PERFUME)
+    message = str(info.value)
+    assert f"reads as {reason}" in message and "for example" in message and f'"{example}' in message
+
+
+def test_an_ambiguous_near_miss_is_answered_with_did_you_mean(editor: OfflinePromptEditor) -> None:
+    with pytest.raises(UnmappableInstructionError, match='did you mean "colder" or "color"'):
+        editor.modify_scene_prompt(BASE, "coler", STYLE, "showcase", PERFUME)
+
+
+def test_a_request_in_question_form_is_an_instruction(editor: OfflinePromptEditor) -> None:
+    for question in (
+        "hi! can you make it warmer?",
+        "could you add smoke?",
+        "what about more smoke?",
+        "warmer?",
+    ):
+        assert edit(editor, question) != BASE, question

@@ -36,6 +36,7 @@ ENV_FIELDS: dict[str, str] = {
     "ATELIER_REPLICATE_TIMEOUT": "replicate_timeout_s",
     "REPLICATE_POLL_INTERVAL": "replicate_poll_interval_s",
     "ATELIER_DOWNLOAD_MAX_MB": "download_max_mb",
+    "ATELIER_IMPORT_MAX_MB": "import_max_mb",
     "TRUSTED_MEDIA_HOSTS": "trusted_media_hosts",
     "S3_BUCKET_NAME": "s3_bucket_name",
     "AWS_REGION": "aws_region",
@@ -75,6 +76,8 @@ class Settings(BaseModel):
     replicate_timeout_s: float = 600.0
     replicate_poll_interval_s: float = Field(2.0, gt=0)
     download_max_mb: int = 200
+    # The most an uploaded or imported campaign may weigh, unpacked (= server.maxUploadSize).
+    import_max_mb: int = Field(500, gt=0)
     trusted_media_hosts: tuple[str, ...] = ()
 
     s3_bucket_name: str | None = None

@@ -19,6 +19,7 @@ what the pages draw) are frozen dataclasses, never dicts read by string key.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -71,6 +72,24 @@ class Instruction:
 def validate_instruction(edit_instruction: str) -> str:
     """The cleaned instruction text (see :meth:`Instruction.parse`)."""
     return Instruction.parse(edit_instruction).text
+
+
+#: What a rewritten prompt or summary must not hold: it is plain text for a video model and a
+#: reader, never Markdown or HTML that fetches something (checked on every model reply).
+_MARKUP = (
+    (re.compile(r"!\[[^\]]*\]"), "a Markdown image"),
+    (re.compile(r"\[[^\]]*\]\s*[(\[]"), "a Markdown link"),
+    (re.compile(r"^\s*\[[^\]]+\]:\s*\S", re.M), "a Markdown link reference"),
+    (re.compile(r"<\s*/?\s*[a-z!?][^>]*>", re.I), "HTML"),
+    (re.compile(r"\b(?:https?|ftp|javascript|data|file|vbscript)\s*:", re.I), "a URL"),
+    (re.compile(r"\bwww\.[a-z0-9-]+\.[a-z]", re.I), "a URL"),
+    (re.compile(r"&(?:#x?[0-9a-f]+|[a-z]{2,8});", re.I), "an HTML entity"),
+)
+
+
+def markup_in(text: str) -> str | None:
+    """What markup (image, link, HTML, URL, entity) ``text`` holds; None when it is plain text."""
+    return next((what for pattern, what in _MARKUP if pattern.search(text)), None)
 
 
 def validate_scene_index(scene_index: int, scene_count: int) -> int:

@@ -17,6 +17,7 @@ from editing.config import ENV_FIELDS, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
 from editing.startup import StartupReport, startup
+from pages._safe import label, md
 
 T = TypeVar("T")
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -50,7 +51,7 @@ def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     try:
         return fn(*args, **kwargs)
     except AtelierError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(exc), icon=":material/error:")
         return None
 
 
@@ -59,21 +60,21 @@ def sidebar() -> None:
     try:
         ctx = get_ctx()
     except AtelierError as exc:
-        st.error(f"Atelier could not start: {exc}")
+        st.error(f"Atelier could not start: {md(exc)}")
         st.stop()
     report = started()
     if report.demo_error:  # e.g. S3 unreachable: say so, keep the Settings page usable
-        st.error(f"The demo campaign could not be created: {report.demo_error}", icon=":material/error:")
+        st.error(f"The demo campaign could not be created: {md(report.demo_error)}", icon=":material/error:")
         if st.button("Retry", key="retry_demo"):
             started.clear()
             st.rerun()
     with st.sidebar:
         st.markdown("### ✦ Atelier")
-        st.caption(f"Signed in as **{ctx.settings.user}**")
+        st.caption(f"Signed in as **{label(ctx.settings.user)}**")
         fixed = ctx.settings.brand
         if fixed:
             st.session_state["brand"] = fixed
-            st.caption(f"Brand: **{fixed}**")
+            st.caption(f"Brand: **{label(fixed)}**")
         else:
             _sticky_select("Brand", campaigns.list_brands(ctx), "brand")
         rows = campaigns.list_campaigns(ctx, brand=current_brand())
@@ -84,12 +85,13 @@ def sidebar() -> None:
         labels = {r.campaign_id: f"{r.name} ({r.campaign_id[:8]})" for r in rows}
         _sticky_select("Campaign", list(labels), "campaign_id", labels.__getitem__)
         st.caption(
-            f"Prompt editor: **{ctx.settings.active_prompt_editor}** · "
-            f"Video: **{ctx.settings.active_video_generator}** · Storage: **{ctx.settings.active_storage}**"
+            f"Prompt editor: **{label(ctx.settings.active_prompt_editor)}** · "
+            f"Video: **{label(ctx.settings.active_video_generator)}** · "
+            f"Storage: **{label(ctx.settings.active_storage)}**"
         )
 
 
-def _sticky_select(label: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:
+def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:
     """A selectbox whose choice lives in a plain session key, so it survives page switches
     (widget-keyed state is dropped when the widget is not drawn in a run)."""
     if not options:
@@ -103,7 +105,7 @@ def _sticky_select(label: str, options: list[str], state_key: str, fmt: Callable
         st.session_state[state_key] = st.session_state[widget_key]
 
     st.selectbox(
-        label,
+        md(title),
         options,
         index=options.index(st.session_state[state_key]),
         format_func=fmt,

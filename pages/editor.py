@@ -22,6 +22,7 @@ from pages._common import (
     role_label,
     when,
 )
+from pages._safe import label, md
 
 ICONS = {"pending": "○", "running": "◌", "done": "✓", "failed": "✕"}
 
@@ -43,8 +44,8 @@ def _open_dialog(scene_index: int) -> None:
 
 @st.dialog("Edit scene", width="large", on_dismiss=_close_dialog)
 def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
-    st.markdown(f"**Scene {scene.scene_index} · {role_label(scene.role)}** · {scene.duration}s")
-    st.caption(scene.background_prompt)
+    st.markdown(f"**Scene {scene.scene_index:d} · {label(role_label(scene.role))}** · {scene.duration:d}s")
+    st.caption(md(scene.background_prompt))
     with st.form("edit_form", border=False):
         instruction = st.text_area(
             "What should change?",
@@ -56,8 +57,8 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
         return
     status = st.status("Editing scene…", expanded=True)
     lines = {step: status.empty() for step, _ in STEPS}
-    for step, label in STEPS:
-        lines[step].markdown(f"{ICONS['pending']} {label}")
+    for step, step_label in STEPS:
+        lines[step].markdown(f"{md(ICONS['pending'])} {md(step_label)}")
 
     # The edit runs on a worker thread and reports through a queue; this script thread only
     # draws. If the user closes the dialog or the page reruns, the edit still finishes and
@@ -77,15 +78,19 @@ def edit_dialog(campaign_id: str, scene: SceneInfo) -> None:
             ev = events.get(timeout=0.1)
         except queue.Empty:
             continue
-        pct = f" {ev.fraction:.0%}" if ev.fraction is not None and ev.state == "running" else ""
-        detail = f" — {ev.message}" if ev.message else ""
-        lines[ev.step].markdown(f"{ICONS[ev.state]} **{ev.label}**{pct}{detail} `{ev.elapsed_s:.1f}s`")
-        status.update(label=f"{ev.label}…" if ev.state == "running" else status_label(ev))
+        running = ev.fraction is not None and ev.state == "running"
+        lines[ev.step].markdown(
+            f"{md(ICONS[ev.state])} **{md(ev.label)}**"
+            + (f" {ev.fraction or 0:.0%}" if running else "")
+            + (f" — {md(ev.message)}" if ev.message else "")
+            + f" `{ev.elapsed_s:.1f}s`"
+        )
+        status.update(label=label(f"{ev.label}…" if ev.state == "running" else status_label(ev)))
     try:
         result = future.result()
     except AtelierError as exc:
         status.update(label="Edit failed — the campaign is unchanged", state="error")
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(exc), icon=":material/error:")
         return
     status.update(label="Edit complete", state="complete", expanded=False)
     st.session_state["last_result"] = result
@@ -102,19 +107,19 @@ def scene_card(scene: SceneInfo) -> None:
         thumb, body = st.columns([1, 3], vertical_alignment="center")
         if scene.thumbnail_url:
             thumb.image(scene.thumbnail_url, width="stretch")
-        body.markdown(f"**{scene.scene_index} · {role_label(scene.role)}** · {scene.duration}s")
+        body.markdown(f"**{scene.scene_index:d} · {label(role_label(scene.role))}** · {scene.duration:d}s")
         concept, block = split_prompt(scene.background_prompt)
-        body.caption(concept)
+        body.caption(md(concept))
         if block:
             with body.expander("Cinematography", icon=":material/photo_camera:"):
-                st.caption(block.removeprefix(BLOCK_MARKER).strip())
+                st.caption(md(block.removeprefix(BLOCK_MARKER).strip()))
         edited = (
             f"Edited {scene.edit_count}× · last {when(scene.last_edited_at)}"
             if scene.edit_count
             else "Not edited yet"
         )
         meta, button = body.columns([3, 1], vertical_alignment="center")
-        meta.caption(edited)
+        meta.caption(md(edited))
         button.button(
             "Edit",
             key=f"edit_{scene.scene_index}",
@@ -133,15 +138,15 @@ overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_
 if overview is None:
     st.stop()
 
-st.title(overview.name)
-st.caption(f"{overview.brand_name} · {overview.perfume_name} · total cost ${overview.cost:.4f}")
+st.title(label(overview.name))
+st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
 
 result = st.session_state.get("last_result")
 if result and result["campaign_id"] == overview.campaign_id:
     st.success(
-        f"Scene {result['scene_index']} edited in {result['elapsed_s']:.2f}s "
+        f"Scene {result['scene_index']:d} edited in {result['elapsed_s']:.2f}s "
         f"for ${result['cost']:.4f}. "
-        f"{result['changes_summary']}",
+        f"{md(result['changes_summary'])}",
         icon=":material/check_circle:",
     )
     row = campaigns.get_edit(ctx, result["edit_id"], brand=current_brand())
@@ -161,7 +166,7 @@ if result and result["campaign_id"] == overview.campaign_id:
     )
 elif overview.status == "failed" and overview.error_message:
     st.warning(
-        f"The last edit failed and changed nothing: {overview.error_message}", icon=":material/warning:"
+        f"The last edit failed and changed nothing: {md(overview.error_message)}", icon=":material/warning:"
     )
 
 player, scene_list = st.columns([2, 3], gap="large")
@@ -172,7 +177,7 @@ with player:
     with st.expander("Campaign style"):
         st.json(overview.style_spec)
 with scene_list:
-    st.subheader(f"Scenes ({len(overview.scenes)})")
+    st.subheader(f"Scenes ({len(overview.scenes):d})")
     for scene in overview.scenes:
         scene_card(scene)
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from editing import campaigns
 from pages._common import HISTORY_COLUMNS, current_brand, get_ctx, when
+from pages._safe import md
 
 st.title("Edit history")
 ctx = get_ctx()
@@ -21,7 +22,7 @@ df["when"] = df["timestamp"].map(when)
 df["error"] = df["error"].fillna("")
 total = campaigns.count_edits(ctx, brand=current_brand())
 if total > LIMIT:
-    st.caption(f"Showing the newest {LIMIT} of {total} edits; the Costs page totals all of them.")
+    st.caption(f"Showing the newest {LIMIT:d} of {total:d} edits; the Costs page totals all of them.")
 names = sorted(df["campaign"].unique())
 chosen = st.multiselect("Campaigns", names, default=names)
 statuses = st.segmented_control(
@@ -59,5 +60,5 @@ st.dataframe(
 )
 with st.expander("Prompts before and after"):
     for r in view.head(20).to_dict("records"):
-        st.markdown(f"**{r['when']} · scene {r['scene_index']} · {r['edit_prompt']}**")
+        st.markdown(f"**{md(r['when'])} · scene {r['scene_index']:d} · {md(r['edit_prompt'])}**")
         st.text(f"before: {r['original_prompt']}\nafter:  {r['modified_prompt'] or '—'}")

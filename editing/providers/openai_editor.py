@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from editing.config import Settings
+from editing.domain import markup_in
 from editing.errors import AtelierError, ConfigError, ProviderError, ProviderTimeout
 from editing.providers.base import PromptEdit
 
@@ -138,7 +139,8 @@ def validate_reply(content: str | None, *, original_prompt: str, perfume_name: s
 
     Raises:
         InvalidReply: not a JSON object, missing or empty modified_prompt, too long, the
-            perfume name was lost, or instructions / the system prompt leaked into it.
+            perfume name was lost, it holds markup (Markdown images or links, HTML, URLs),
+            or instructions / the system prompt leaked into it.
     """
     if not content or not content.strip():
         raise InvalidReply("the reply was empty")
@@ -159,7 +161,9 @@ def validate_reply(content: str | None, *, original_prompt: str, perfume_name: s
     name = _fold(perfume_name)
     if name and name in _fold(original_prompt) and name not in _fold(prompt):
         raise InvalidReply(f"modified_prompt no longer names the perfume {perfume_name.strip()!r}")
-    for text in (prompt, summary):
+    for field, text in (("modified_prompt", prompt), ("changes_summary", summary)):
+        if (markup := markup_in(text)) is not None:
+            raise InvalidReply(f"{field} holds {markup}; it must be plain text")
         for pattern in _LEAK_PATTERNS:
             if pattern.search(text) and not pattern.search(original_prompt):
                 raise InvalidReply("the reply talks about instructions or prompts instead of the scene")

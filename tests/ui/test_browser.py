@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -60,6 +61,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_DB_URLS: dict[str, str] = {}
+
+
+def _db_url(app_url: str) -> str:
+    return _DB_URLS[app_url]
+
+
 @pytest.fixture
 def app_url(tmp_path: Path, database_url: str) -> Iterator[str]:
     port = _free_port()
@@ -72,6 +80,7 @@ def app_url(tmp_path: Path, database_url: str) -> Iterator[str]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    _DB_URLS[url] = database_url
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -119,3 +128,64 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             page.wait_for_selector("[data-testid='stAlertContentError']", timeout=60_000)
         finally:
             browser.close()
+
+
+def _choose(page: Any, label: str, index: int) -> None:
+    """Pick the ``index``-th option of the sidebar selectbox ``label`` (its options are hostile text)."""
+    page.get_by_test_id("stSidebar").get_by_label(label).click()
+    page.get_by_test_id("stSelectboxVirtualDropdown").get_by_role("option").nth(index).click()
+    page.wait_for_timeout(600)
+
+
+def test_hostile_text_makes_no_request_and_carries_no_url(app_url: str, tmp_path: Path) -> None:
+    """After every page has shown the hostile corpus, the browser asked only the app's own host."""
+    from playwright.sync_api import sync_playwright
+
+    from editing import campaigns
+    from editing.config import load_settings
+    from editing.context import Atelier
+    from tests import hostile
+
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(app_url)
+            page.wait_for_selector("h1:has-text('Nuit Dorée')", timeout=180_000)
+            env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": _db_url(app_url)}
+            ctx = Atelier.open(load_settings(env=env))
+            try:
+                hostile.load(ctx, campaigns.list_campaigns(ctx)[0].campaign_id)
+            finally:
+                ctx.close()
+            for brand in (1, 2):  # the demo's brand sorts after the two hostile ones
+                page.goto(app_url)
+                page.wait_for_selector(
+                    "[data-testid='stSidebar'] [data-testid='stSelectbox']", timeout=60_000
+                )
+                _choose(page, "Brand", brand - 1)
+                for path in ("", "history", "costs", "settings"):
+                    page.goto(f"{app_url}/{path}")
+                    page.wait_for_selector("h1", timeout=60_000)
+                    page.wait_for_timeout(1500)
+                    if path == "history":
+                        page.get_by_text("Prompts before and after").click()
+                        page.wait_for_timeout(500)
+                    carried = page.evaluate(
+                        "() => [...document.querySelectorAll('[src],[href],[style*=url]')].map(e =>"
+                        " (e.getAttribute('src') || '') + ' ' + (e.getAttribute('href') || '')"
+                        " + ' ' + (e.getAttribute('style') || ''))"
+                    )
+                    bad = [
+                        c for c in carried if hostile.EVIL in c or "javascript:" in c or "data:text/html" in c
+                    ]
+                    assert bad == [], f"/{path} carries {bad}"
+            page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+        finally:
+            browser.close()
+    own = app_url.split("//")[1]
+    foreign = [u for u in requests if u.split("//")[1].split("/")[0] != own and not u.startswith("data:")]
+    assert foreign == [], foreign
+    assert len(requests) > 20

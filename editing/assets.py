@@ -11,12 +11,14 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from editing import media
 from editing.errors import AtelierError
 from editing.media import VideoFormat
+from editing.media.mp4join import Expected
 from editing.storage.base import Storage
+from editing.storage.integrity import Vault
 from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
@@ -28,6 +30,7 @@ class StoredVideo:
     key: str
     thumbnail_key: str
     duration: float
+    sha256: str = ""
 
     @property
     def keys(self) -> list[str]:
@@ -67,14 +70,25 @@ def prepare_scene(src: Path, workdir: Path, fmt: VideoFormat, duration: float) -
     return dst
 
 
-def store_video(storage: Storage, path: Path, key: str, workdir: Path) -> StoredVideo:
-    """Store a video and its poster frame; returns the keys written."""
+def store_video(vault: Vault, path: Path, key: str, workdir: Path) -> StoredVideo:
+    """Store a video and its poster frame (sizes and SHA-256 recorded); returns the keys written."""
     thumb = media.extract_thumbnail(path, workdir / f"{path.stem}_thumb.jpg")
     info = media.probe(path)
     tkey = thumbnail_key(key)
-    storage.put_file(key, path, "video/mp4")
-    storage.put_file(tkey, thumb, "image/jpeg")
-    return StoredVideo(key=key, thumbnail_key=tkey, duration=info.duration)
+    fingerprint = vault.put(key, path, "video/mp4")
+    vault.put(tkey, thumb, "image/jpeg")
+    return StoredVideo(key=key, thumbnail_key=tkey, duration=info.duration, sha256=fingerprint.sha256)
+
+
+def expected_scenes(vault: Vault, keys: Sequence[str]) -> list[Expected | None]:
+    """What each stored scene must still be when it joins a final (its recorded SHA-256)."""
+    records = vault.records(keys)
+    return [
+        Expected(f"scene {i + 1} ({PurePosixPath(key).name})", records[key].sha256)
+        if key in records
+        else None
+        for i, key in enumerate(keys)
+    ]
 
 
 def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> None:
@@ -103,6 +117,7 @@ def render_final(
     *,
     fmt: VideoFormat,
     cache_dir: Path,
+    expected: Sequence[Expected | None] = (),
 ) -> Path:
     """Concat the canonical scenes and mux the audio bed; returns the local final video.
 
@@ -111,5 +126,7 @@ def render_final(
     """
     audio = fetch(storage, audio_key, workdir, "audio.wav") if audio_key else None
     dst = workdir / "final_video.mp4"
-    media.render_final(list(scene_paths), audio, dst, workdir, fmt=fmt, cache_dir=cache_dir)
+    media.render_final(
+        list(scene_paths), audio, dst, workdir, fmt=fmt, cache_dir=cache_dir, expected=expected
+    )
     return dst

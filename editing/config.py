@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from editing.errors import ConfigError
+
+#: The longest user, brand, perfume or campaign name (the database columns' size).
+NAME_MAX = 200
 
 # Environment variable → field name. Order in this table is the order of the README's table.
 ENV_FIELDS: dict[str, str] = {
@@ -48,6 +51,9 @@ ENV_FIELDS: dict[str, str] = {
     "ATELIER_VIDEO_WIDTH": "video_width",
     "ATELIER_VIDEO_HEIGHT": "video_height",
     "ATELIER_VIDEO_FPS": "video_fps",
+    "ATELIER_WORKERS": "workers",
+    "ATELIER_WORKER_CONCURRENCY": "worker_concurrency",
+    "ATELIER_SWEEP_INTERVAL": "sweep_interval_s",
 }
 
 
@@ -62,20 +68,20 @@ class Settings(BaseModel):
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
-    openai_timeout_s: float = 30.0
+    openai_timeout_s: float = Field(30.0, gt=0)
     # USD per million tokens (gpt-4o-mini list price).
-    openai_input_price_per_mtok: float = 0.15
-    openai_output_price_per_mtok: float = 0.60
+    openai_input_price_per_mtok: float = Field(0.15, gt=0)
+    openai_output_price_per_mtok: float = Field(0.60, gt=0)
 
     replicate_api_token: str | None = None
     replicate_base_url: str | None = None
     replicate_model: str = "bytedance/seedance-1-lite"
     replicate_resolution: str = "720p"
     # USD per second of generated video (seedance-1-lite at 720p).
-    replicate_price_per_second: float = 0.036
-    replicate_timeout_s: float = 600.0
+    replicate_price_per_second: float = Field(0.036, gt=0)
+    replicate_timeout_s: float = Field(600.0, gt=0)
     replicate_poll_interval_s: float = Field(2.0, gt=0)
-    download_max_mb: int = 200
+    download_max_mb: int = Field(200, gt=0)
     # The most an uploaded or imported campaign may weigh, unpacked (= server.maxUploadSize).
     import_max_mb: int = Field(500, gt=0)
     trusted_media_hosts: tuple[str, ...] = ()
@@ -88,8 +94,15 @@ class Settings(BaseModel):
     prompt_editor: str = "auto"
     video_generator: str = "auto"
 
-    user: str = "marketing"
-    brand: str | None = None
+    user: str = Field("marketing", min_length=1, max_length=NAME_MAX)
+    brand: str | None = Field(None, max_length=NAME_MAX)
+
+    # Where edits run: "inline" (threads of the app or CLI process) or "external"
+    # (`python -m editing worker` processes; app replicas only enqueue).
+    workers: Literal["inline", "external"] = "inline"
+    worker_concurrency: int = Field(8, ge=1, le=64)
+    # Seconds between two looks for edits whose process died (their lease is free).
+    sweep_interval_s: float = Field(3.0, gt=0, le=60)
 
     video_width: int = Field(720, ge=64, le=2160)
     video_height: int = Field(1280, ge=64, le=3840)
@@ -124,6 +137,13 @@ class Settings(BaseModel):
         if isinstance(v, str):
             v = v.split(",")
         return tuple(h.strip().lower() for h in v if h and h.strip())
+
+    @field_validator("user", "brand", mode="before")
+    @classmethod
+    def _one_line_name(cls, v: Any) -> Any:
+        if isinstance(v, str) and any(ch in v for ch in "\r\n\t\x00"):
+            raise ValueError("must be one line of text")
+        return v.strip() if isinstance(v, str) else v
 
     @field_validator("openai_api_key", "replicate_api_token", "s3_bucket_name", "brand", mode="before")
     @classmethod

@@ -15,11 +15,13 @@ from typing import TypeVar, cast
 
 from editing.config import Settings, load_settings
 from editing.db.engine import Database, open_database
+from editing.jobs.lease import Leases
 from editing.media import VideoFormat
 from editing.providers import registry
 from editing.providers.base import AudioSynth, PromptEditor, VideoGenerator
 from editing.storage import registry as storage_registry
 from editing.storage.base import Storage
+from editing.storage.integrity import Vault
 
 T = TypeVar("T")
 
@@ -45,6 +47,16 @@ class Atelier:
         return cls(settings=settings, db=open_database(settings, run_migrations=migrate), storage=storage)
 
     @cached_property
+    def vault(self) -> Vault:
+        """The storage, recording each stored file's size and SHA-256."""
+        return Vault(self.storage, self.db)
+
+    @cached_property
+    def leases(self) -> Leases:
+        """This process's edit leases (one dedicated database connection, opened on first use)."""
+        return Leases(self.db.conninfo)
+
+    @cached_property
     def video_format(self) -> VideoFormat:
         s = self.settings
         return VideoFormat(width=s.video_width, height=s.video_height, fps=s.video_fps)
@@ -66,4 +78,6 @@ class Atelier:
         return self._cached("audio", lambda: registry.audio_synth(self.settings))
 
     def close(self) -> None:
+        if "leases" in self.__dict__:
+            self.leases.close()
         self.db.dispose()

@@ -118,7 +118,7 @@ def _build_media(
         path = assets.prepare_scene(
             generator.generate(request, scene_dir).path, scene_dir, fmt, demo.scene_duration
         )
-        stored = written.add(assets.store_video(ctx.storage, path, demo.keys.scene(i), scene_dir))
+        stored = written.add(assets.store_video(ctx.vault, path, demo.keys.scene(i), scene_dir))
         local.append(path)
         docs.append(
             {
@@ -136,11 +136,11 @@ def _build_media(
     demo.report("audio", "synthesizing the music bed")
     audio = demo.keys.audio()
     wav = ctx.audio_synth().synthesize(style, demo.scene_duration * count, work / "music_bed.wav")
-    ctx.storage.put_file(audio, wav, "audio/wav")
+    ctx.vault.put(audio, wav, "audio/wav")
     written.keys.append(audio)
     demo.report("render_final", "rendering the final video")
     final = assets.render_final(ctx.storage, local, audio, work, fmt=fmt, cache_dir=ctx.settings.cache_dir)
-    stored_final = written.add(assets.store_video(ctx.storage, final, demo.keys.final(), work))
+    stored_final = written.add(assets.store_video(ctx.vault, final, demo.keys.final(), work))
     return {
         "perfume_name": demo.perfume,
         "brand_name": demo.brand,

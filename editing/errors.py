@@ -63,6 +63,10 @@ class StorageError(AtelierError):
     """Reading or writing a stored file failed."""
 
 
+class CorruptFileError(StorageError):
+    """A stored file is missing or its bytes are not the ones recorded when it was stored."""
+
+
 class InvalidVideoError(AtelierError):
     """A file that should be a video is not a decodable video."""
 
@@ -72,4 +76,8 @@ class RenderError(AtelierError):
 
 
 class ConflictError(AtelierError):
-    """Another edit changed the same scene while this one was running."""
+    """Another edit changed (or is editing) the same scene."""
+
+
+class LeaseLost(AtelierError):
+    """The process running an edit lost its lease (the database restarted or the network failed)."""

@@ -1,10 +1,13 @@
-"""The edit row and the campaign row while an edit runs: open, record, fail, discard, commit.
+"""The edit row and the campaign row while an edit runs: start, record, fail, discard, commit.
 
-Money is written to the edit row the moment it is spent; the campaign changes only in
-:func:`commit`, one transaction that locks the campaign row, refuses an edit whose scene
-changed underneath it, re-renders the final under the lock when another scene changed
-meanwhile, and makes the edit visible. A failure charges the campaign in SQL, so a
-concurrent commit is never overwritten.
+An edit starts from a queued row (:func:`claim`, what a job does) or a fresh one
+(:func:`begin`, a direct run), always under a lease the caller already holds. Money is
+written to the edit row the moment it is spent; the campaign changes only in
+:func:`commit`, one transaction that locks the campaign row, checks the edit still owns
+its row (the sweeper may have closed it if this process lost its lease), refuses an edit
+whose scene changed underneath it, re-renders the final under the lock when another
+scene changed meanwhile, and makes the edit visible. A failure charges the campaign in
+SQL, so a concurrent commit is never overwritten.
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from editing import queries
 from editing.assets import StoredVideo
 from editing.context import Atelier
-from editing.db.models import Campaign, EditHistory
+from editing.db.models import ACTIVE_STATUSES, Campaign, EditHistory
 from editing.domain import Instruction, iso_utc, validate_scene_index
-from editing.errors import ConflictError
+from editing.errors import ConflictError, LeaseLost
 from editing.providers.base import GeneratedScene, PromptEdit
 from editing.storage.keys import CampaignKeys
 
@@ -42,8 +47,18 @@ class Snapshot:
     perfume_name: str
     audio_key: str | None
     final_key: str | None
-    prev_status: str
-    prev_error: str | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What an earlier attempt of this edit already recorded (a resumed or previewed edit)."""
+
+    modified_prompt: str | None = None
+    changes_summary: str | None = None
+    prompt_provider: str | None = None
+    prediction_id: str | None = None
+    video_provider: str | None = None
+    costs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +70,8 @@ class EditRun:
     scene_index: int
     instruction: Instruction
     snapshot: Snapshot
+    lease_key: int
+    recorded: Recorded = field(default_factory=Recorded)
     started: float = field(default_factory=time.monotonic)
     work: Path = Path()
     costs: dict[str, float] = field(default_factory=dict)
@@ -91,6 +108,32 @@ class EditRun:
         return f"v{campaign_version + 1}_{self.edit_id.hex[:8]}"
 
 
+def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
+    cj = copy.deepcopy(c.campaign_json)
+    scenes = cj.get("scenes", [])
+    validate_scene_index(scene_index, len(scenes))
+    variation = int(cj.get("selected_variation_index", c.selected_variation_index or 0))
+    return Snapshot(
+        keys=CampaignKeys(str(c.brand_id), str(c.perfume_id), str(c.id), variation),
+        base_version=c.version,
+        scenes=scenes,
+        style_spec=cj.get("style_spec", {}),
+        perfume_name=cj.get("perfume_name", "Perfume"),
+        audio_key=cj.get("audio_url"),
+        final_key=cj.get("final_video_key"),
+    )
+
+
+def _start_row(row: EditHistory, snapshot: Snapshot, scene: dict[str, Any], lease_key: int) -> None:
+    """What a running row says: the campaign as found, the lease, when it started."""
+    row.status, row.lease_key = "running", lease_key
+    row.attempts = (row.attempts or 0) + 1
+    row.started_at = datetime.now(UTC)
+    row.base_version = snapshot.base_version
+    row.original_prompt = scene.get("background_prompt", "")
+    row.scene_key_before, row.final_key_before = scene.get("video_key"), snapshot.final_key
+
+
 def begin(
     ctx: Atelier,
     campaign_id: uuid.UUID,
@@ -99,45 +142,74 @@ def begin(
     *,
     brand: str | None,
     user: str,
+    lease_key: int,
 ) -> EditRun:
-    """Snapshot the campaign and insert the 'running' edit row, in one transaction."""
-    with ctx.db.Session.begin() as session:
-        c = queries.load_campaign(campaign_id, session=session, brand=brand, for_update=True)
-        cj = copy.deepcopy(c.campaign_json)
-        scenes = cj.get("scenes", [])
-        validate_scene_index(scene_index, len(scenes))
-        variation = int(cj.get("selected_variation_index", c.selected_variation_index or 0))
-        snapshot = Snapshot(
-            keys=CampaignKeys(str(c.brand_id), str(c.perfume_id), str(c.id), variation),
-            base_version=c.version,
-            scenes=scenes,
-            style_spec=cj.get("style_spec", {}),
-            perfume_name=cj.get("perfume_name", "Perfume"),
-            audio_key=cj.get("audio_url"),
-            final_key=cj.get("final_video_key"),
-            prev_status=c.status,
-            prev_error=c.error_message,
-        )
-        run = EditRun(uuid.uuid4(), c.id, scene_index, instruction, snapshot)
-        session.add(
-            EditHistory(
-                edit_id=run.edit_id,
-                campaign_id=c.id,
-                timestamp=datetime.now(UTC),
-                scene_index=scene_index,
-                edit_prompt=instruction.text,
-                original_prompt=run.scene.get("background_prompt", ""),
-                status="running",
-                user_name=user,
-                base_version=snapshot.base_version,
-                scene_key_before=run.scene.get("video_key"),
-                final_key_before=snapshot.final_key,
-                cost=Decimal(0),
-                cost_breakdown={},
+    """Snapshot the campaign and insert the running edit row (a direct run, not a job).
+
+    Raises:
+        ConflictError: another edit of this scene is queued or running.
+    """
+    try:
+        with ctx.db.Session.begin() as session:
+            c = queries.load_campaign(campaign_id, session=session, brand=brand, for_update=True)
+            snapshot = _snapshot(c, scene_index)
+            run = EditRun(uuid.uuid4(), c.id, scene_index, instruction, snapshot, lease_key)
+            row = EditHistory(edit_id=run.edit_id, campaign_id=c.id, timestamp=datetime.now(UTC))
+            row.scene_index, row.variation, row.edit_prompt = (
+                scene_index,
+                snapshot.keys.variation,
+                instruction.text,
             )
+            row.user_name, row.cost, row.cost_breakdown = user, Decimal(0), {}
+            _start_row(row, snapshot, run.scene, lease_key)
+            session.add(row)
+            session.flush()
+            c.status = "processing"
+    except IntegrityError as exc:
+        raise busy_scene(ctx, campaign_id, scene_index) from exc
+    return run
+
+
+def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None:
+    """Start a queued edit (a job's first act); None when it is not queued any more."""
+    with ctx.db.Session.begin() as session:
+        row = session.get(EditHistory, edit_id, with_for_update=True)
+        if row is None or row.status != "queued":
+            return None
+        c = queries.load_campaign(row.campaign_id, session=session, for_update=True)
+        snapshot = _snapshot(c, row.scene_index)
+        recorded = Recorded(
+            modified_prompt=row.modified_prompt,
+            changes_summary=row.changes_summary,
+            prompt_provider=row.prompt_provider,
+            prediction_id=row.prediction_id,
+            video_provider=row.video_provider,
+            costs=dict(row.cost_breakdown or {}),
         )
+        run = EditRun(edit_id, c.id, row.scene_index, Instruction.parse(row.edit_prompt), snapshot, lease_key)
+        run.recorded, run.costs = recorded, dict(recorded.costs)
+        _start_row(row, snapshot, run.scene, lease_key)
         c.status = "processing"
     return run
+
+
+def busy_scene(ctx: Atelier, campaign_id: uuid.UUID, scene_index: int) -> ConflictError:
+    """The refusal of a second edit of a scene: who is editing it, since when."""
+    with ctx.db.Session() as session:
+        row = session.scalars(
+            select(EditHistory).where(
+                EditHistory.campaign_id == campaign_id,
+                EditHistory.scene_index == scene_index,
+                EditHistory.status.in_(ACTIVE_STATUSES),
+            )
+        ).first()
+    if row is None:  # it ended meanwhile
+        return ConflictError(f"Scene {scene_index} was being edited; try again")
+    since = (datetime.now(UTC) - row.timestamp).total_seconds()
+    return ConflictError(
+        f"Scene {scene_index} is being edited by {row.user_name} ({row.status} for {since:.0f}s); "
+        "wait for that edit to finish, then edit it again"
+    )
 
 
 def record(ctx: Atelier, run: EditRun, **values: Any) -> None:
@@ -145,41 +217,58 @@ def record(ctx: Atelier, run: EditRun, **values: Any) -> None:
     values.setdefault("cost", Decimal(str(run.total)))
     values.setdefault("cost_breakdown", dict(run.costs))
     with ctx.db.Session.begin() as session:
-        row = session.get(EditHistory, run.edit_id)
-        assert row is not None
-        for k, v in values.items():
-            setattr(row, k, v)
+        session.execute(update(EditHistory).where(_owned(run)).values(**values))
+
+
+def _owned(run: EditRun) -> Any:
+    """The run's row, while it still belongs to this run (running, under its lease)."""
+    return (
+        (EditHistory.edit_id == run.edit_id)
+        & (EditHistory.status == "running")
+        & (EditHistory.lease_key == run.lease_key)
+    )
+
+
+def settle_campaign(session: Session, campaign_id: uuid.UUID, *, failed: str | None, spent: Decimal) -> None:
+    """After an edit ends: charge what it spent; 'processing' while other edits run, else its outcome."""
+    others = session.scalar(
+        select(func.count())
+        .select_from(EditHistory)
+        .where(EditHistory.campaign_id == campaign_id, EditHistory.status.in_(ACTIVE_STATUSES))
+    )
+    values: dict[str, Any] = {"cost": Campaign.cost + spent}
+    if not others:
+        values.update(status="failed" if failed else "completed", error_message=failed)
+    elif failed:
+        values["error_message"] = failed
+    session.execute(update(Campaign).where(Campaign.id == campaign_id).values(**values))
 
 
 def discard(ctx: Atelier, run: EditRun) -> None:
-    """Remove the 'running' row of a request refused before anything was spent: no trace."""
+    """Remove the row of a request refused before anything was spent: no trace but the settled status."""
     with ctx.db.Session.begin() as session:
         row = session.get(EditHistory, run.edit_id)
-        if row is not None:
+        if row is not None and row.status == "running" and row.lease_key == run.lease_key:
             session.delete(row)
-        c = session.get(Campaign, run.campaign_id)
-        if c is not None and c.status == "processing":
-            c.status, c.error_message = run.snapshot.prev_status, run.snapshot.prev_error
+            session.flush()
+            settle_campaign(session, run.campaign_id, failed=None, spent=Decimal(0))
 
 
 def fail(ctx: Atelier, run: EditRun, message: str) -> None:
     """Record the failure: the row with what was spent, the campaign's status, error and spend."""
     message = " ".join(message.split())
     with ctx.db.Session.begin() as session:
-        row = session.get(EditHistory, run.edit_id)
-        if row is not None:
-            row.status = "failed"
-            row.error = message
-            row.cost = Decimal(str(run.total))
-            row.cost_breakdown = dict(run.costs)
-            row.duration_seconds = Decimal(f"{run.elapsed:.3f}")
-        # Incremented in SQL: a concurrent edit's commit cannot be overwritten. Money spent
-        # on a failed edit is still money spent on this campaign.
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == run.campaign_id)
-            .values(status="failed", error_message=message, cost=Campaign.cost + Decimal(str(run.total)))
-        )
+        now = datetime.now(UTC)
+        values = {"status": "failed", "error": message, "cost": Decimal(str(run.total)), "finished_at": now}
+        values |= {"cost_breakdown": dict(run.costs), "duration_seconds": Decimal(f"{run.elapsed:.3f}")}
+        done = session.execute(
+            update(EditHistory)
+            .where(_owned(run))
+            .values(lease_key=None, **values)
+            .returning(EditHistory.edit_id)
+        ).first()
+        if done is not None:  # the sweeper did not close it first
+            settle_campaign(session, run.campaign_id, failed=message, spent=Decimal(str(run.total)))
 
 
 #: Renders the final again from these scene keys under this version suffix (used under the lock).
@@ -192,11 +281,18 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
     Returns the final video in the campaign (re-rendered if another scene changed meanwhile).
 
     Raises:
+        LeaseLost: this process lost the edit's lease and the edit was closed meanwhile.
         ConflictError: another edit changed this scene while this one ran.
     """
     assert run.prompt_edit is not None and run.new_scene is not None and run.final is not None
+    ctx.leases.check(run.lease_key)
     with ctx.db.Session.begin() as session:
         c = queries.load_campaign(run.campaign_id, session=session, for_update=True)
+        row = session.get(EditHistory, run.edit_id, with_for_update=True)
+        if row is None or row.status != "running" or row.lease_key != run.lease_key:
+            raise LeaseLost(
+                "this edit was closed while it ran (its process lost its lease); nothing was changed"
+            )
         cj = copy.deepcopy(c.campaign_json)
         scene = cj["scenes"][run.scene_index]
         if scene.get("video_key") != run.scene.get("video_key"):
@@ -217,20 +313,21 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
         )
         cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
         c.campaign_json = cj
-        c.cost = (c.cost or Decimal(0)) + Decimal(str(run.total))
-        c.status, c.error_message = "completed", None
         c.version = c.version + 1
         run.duration = run.elapsed
-        _complete_row(session.get(EditHistory, run.edit_id), run, final)
+        _complete_row(row, run, final)
+        session.flush()
+        settle_campaign(session, run.campaign_id, failed=None, spent=Decimal(str(run.total)))
     run.committed = True
     return final
 
 
-def _complete_row(row: EditHistory | None, run: EditRun, final: StoredVideo) -> None:
-    assert row is not None and run.new_scene is not None
-    row.status = "completed"
+def _complete_row(row: EditHistory, run: EditRun, final: StoredVideo) -> None:
+    assert run.new_scene is not None
+    row.status, row.lease_key, row.finished_at = "completed", None, datetime.now(UTC)
     row.cost = Decimal(str(run.total))
     row.cost_breakdown = dict(run.costs)
     row.duration_seconds = Decimal(f"{run.duration:.3f}")
     row.scene_key_after = run.new_scene.key
     row.final_key_after = final.key
+    row.progress_step, row.progress_fraction = "save", 1.0

@@ -23,10 +23,19 @@ from typing import Any
 
 from editing import assets, ledger, queries
 from editing.context import Atelier
+from editing.db.models import EditHistory
 from editing.domain import Instruction, validate_scene_index
-from editing.errors import AtelierError, InputError, InvalidVideoError, ProviderError, ProviderTimeout
+from editing.errors import (
+    AtelierError,
+    InputError,
+    InvalidVideoError,
+    NotFoundError,
+    ProviderError,
+    ProviderTimeout,
+)
+from editing.jobs.lease import new_lease_key
 from editing.ledger import EditRun
-from editing.providers.base import GeneratedScene, SceneRequest, VideoGenerator
+from editing.providers.base import GeneratedScene, PromptEdit, SceneRequest, VideoGenerator
 from editing.service import EditService
 
 log = logging.getLogger(__name__)
@@ -124,13 +133,38 @@ class SceneEditPipeline:
         self.instruction = Instruction.parse(edit_instruction)
         self.brand = brand
         self.user = user or ctx.settings.user
+        self.on_progress = on_progress
         self.progress = Progress(on_progress)
+        self.edit_id: uuid.UUID | None = None  # set for an edit accepted earlier (a job)
         with ctx.db.Session() as session:
             campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
             self.campaign_id = campaign.id
             self.scene_index = validate_scene_index(
                 scene_index, len(campaign.campaign_json.get("scenes", []))
             )
+
+    @classmethod
+    def for_edit(
+        cls, ctx: Atelier, edit_id: uuid.UUID, *, on_progress: ProgressCallback | None = None
+    ) -> SceneEditPipeline:
+        """The pipeline of an edit accepted earlier as a queued row (what a job runs).
+
+        Raises:
+            NotFoundError: no such edit.
+        """
+        with ctx.db.Session() as session:
+            row = session.get(EditHistory, edit_id)
+            if row is None:
+                raise NotFoundError(f"Edit {edit_id} not found")
+            campaign_id, scene_index, text, user = (
+                row.campaign_id,
+                row.scene_index,
+                row.edit_prompt,
+                row.user_name,
+            )
+        pipeline = cls(campaign_id, scene_index, text, ctx=ctx, user=user, on_progress=on_progress)
+        pipeline.edit_id = edit_id
+        return pipeline
 
     def steps(self) -> tuple[tuple[Step, Callable[[EditRun], str]], ...]:
         """Each step and the method that does it; a method returns its progress message."""
@@ -152,9 +186,32 @@ class SceneEditPipeline:
         """
         # A missing bucket or bad credentials must surface before any paid step, not after.
         self.ctx.storage.check()
-        run = ledger.begin(
-            self.ctx, self.campaign_id, self.scene_index, self.instruction, brand=self.brand, user=self.user
-        )
+        lease_key = new_lease_key()
+        self.ctx.leases.acquire(lease_key)
+        try:
+            run = self._start(lease_key)
+            if run is None:  # a job whose edit already ended (run by another attempt)
+                from editing.jobs.queue import edit_result
+
+                assert self.edit_id is not None
+                return edit_result(self.ctx, self.edit_id)
+            return self._run(run)
+        finally:
+            self.ctx.leases.release(lease_key)
+
+    def _start(self, lease_key: int) -> EditRun | None:
+        if self.edit_id is not None:
+            run = ledger.claim(self.ctx, self.edit_id, lease_key=lease_key)
+        else:
+            args = (self.ctx, self.campaign_id, self.scene_index, self.instruction)
+            run = ledger.begin(*args, brand=self.brand, user=self.user, lease_key=lease_key)
+        if run is not None:  # from now on, progress is on the edit's row for everyone to follow
+            from editing.jobs.progress import ProgressWriter
+
+            self.progress.callback = ProgressWriter(self.ctx, run.edit_id, then=self.on_progress)
+        return run
+
+    def _run(self, run: EditRun) -> dict[str, Any]:
         self.ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
         try:
             with tempfile.TemporaryDirectory(dir=self.ctx.settings.tmp_dir, prefix="edit-") as tmp:
@@ -175,7 +232,13 @@ class SceneEditPipeline:
     # -- the steps -----------------------------------------------------------------------------
 
     def rewrite_prompt(self, run: EditRun) -> str:
+        """The prompt editor rewrites the prompt; a rewrite already recorded (resumed edit) is reused."""
         editor = self.ctx.prompt_editor()
+        if run.recorded.modified_prompt:
+            summary = run.recorded.changes_summary or ""
+            provider = run.recorded.prompt_provider or editor.name
+            run.prompt_edit = PromptEdit(run.recorded.modified_prompt, summary, provider=provider)
+            return summary
         edit = EditService(editor).modify_prompt(
             original_prompt=run.scene.get("background_prompt", ""),
             instruction=run.instruction,
@@ -210,7 +273,10 @@ class SceneEditPipeline:
         )
         gen_dir = run.work / "generated"
         gen_dir.mkdir()
-        gen = self._generate_once(run, generator, request, gen_dir)
+        # A paid prediction recorded by an earlier attempt of this edit is resumed, never paid twice.
+        recorded = run.recorded
+        resume = recorded.prediction_id if recorded.video_provider == generator.name else None
+        gen = self._generate_once(run, generator, request, gen_dir, resume)
         run.generated = gen
         run.costs["video"] = float(gen.cost)
         ledger.record(
@@ -219,9 +285,14 @@ class SceneEditPipeline:
         return f"{request.duration:g}s scene from {gen.provider or generator.name}"
 
     def _generate_once(
-        self, run: EditRun, generator: VideoGenerator, request: SceneRequest, gen_dir: Path
+        self,
+        run: EditRun,
+        generator: VideoGenerator,
+        request: SceneRequest,
+        gen_dir: Path,
+        resume: str | None,
     ) -> GeneratedScene:
-        prediction: dict[str, str] = {}
+        prediction: dict[str, str] = {"id": resume} if resume else {}
 
         def submitted(prediction_id: str) -> None:
             prediction["id"] = prediction_id
@@ -231,7 +302,9 @@ class SceneEditPipeline:
             self.progress.emit(Step.GENERATE_SCENE, "running", message, fraction)
 
         try:
-            return generator.generate(request, gen_dir, on_progress=advanced, on_submitted=submitted)
+            return generator.generate(
+                request, gen_dir, on_progress=advanced, on_submitted=submitted, resume_prediction_id=resume
+            )
         except (ProviderError, InvalidVideoError) as exc:
             # Resume the recorded prediction once (a failed poll or download); never pay twice.
             if "id" not in prediction or isinstance(exc, ProviderTimeout):
@@ -253,7 +326,7 @@ class SceneEditPipeline:
         duration = float(run.scene.get("duration", 4))
         run.scene_path = assets.prepare_scene(run.generated.path, gen_dir, self.ctx.video_format, duration)
         key = run.snapshot.keys.scene(run.scene_index, run.version())
-        run.new_scene = assets.store_video(self.ctx.storage, run.scene_path, key, gen_dir)
+        run.new_scene = assets.store_video(self.ctx.vault, run.scene_path, key, gen_dir)
         run.written += run.new_scene.keys
         ledger.record(self.ctx, run, scene_key_after=run.new_scene.key)
         return run.new_scene.key
@@ -275,23 +348,26 @@ class SceneEditPipeline:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _render(self, run: EditRun, scene_keys: list[str], version: str) -> assets.StoredVideo:
+        """The final from the stored scenes (each checked against its recorded SHA-256) and the new one."""
         assert run.scene_path is not None
         render_dir = Path(tempfile.mkdtemp(dir=run.work, prefix="render-"))
+        storage = self.ctx.storage
         paths = [
-            run.scene_path
-            if i == run.scene_index
-            else assets.fetch(self.ctx.storage, k, render_dir, f"s{i}.mp4")
+            run.scene_path if i == run.scene_index else assets.fetch(storage, k, render_dir, f"s{i}.mp4")
             for i, k in enumerate(scene_keys)
         ]
+        expected = assets.expected_scenes(self.ctx.vault, scene_keys)
+        expected[run.scene_index] = None  # made by this run, moments ago
         local = assets.render_final(
-            self.ctx.storage,
+            storage,
             paths,
             run.snapshot.audio_key,
             render_dir,
             fmt=self.ctx.video_format,
             cache_dir=self.ctx.settings.cache_dir,
+            expected=expected,
         )
-        stored = assets.store_video(self.ctx.storage, local, run.snapshot.keys.final(version), render_dir)
+        stored = assets.store_video(self.ctx.vault, local, run.snapshot.keys.final(version), render_dir)
         run.written += stored.keys
         run.finals += stored.keys
         return stored

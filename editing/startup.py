@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from editing.context import Atelier
 from editing.demo import ensure_demo_campaign
 from editing.errors import AtelierError
-from editing.recovery import recover_interrupted_edits
+from editing.jobs.sweeper import sweep_once
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,13 @@ class StartupReport:
 
 
 def startup(ctx: Atelier, *, demo: bool = False) -> StartupReport:
-    """Close edits a dead process left running and, with ``demo``, build the demo on an empty install.
+    """Close (or resume) edits a dead process left, and, with ``demo``, build the demo on an empty install.
 
     Migrations already ran when ``ctx`` was opened (:meth:`Atelier.open`). A demo that cannot
     be built (the store is unreachable, say) is reported, not raised: the rest of the app,
     the Settings page first, must still work.
     """
-    closed = recover_interrupted_edits(ctx)
+    closed = sweep_once(ctx).total
     if not demo:
         return StartupReport(closed)
     try:

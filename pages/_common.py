@@ -16,6 +16,7 @@ from editing import campaigns
 from editing.config import ENV_FIELDS, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
+from editing.jobs.runner import Worker
 from editing.startup import StartupReport, startup
 from pages._safe import label, md
 
@@ -30,10 +31,26 @@ def _secrets() -> dict[str, Any]:
         return {}
 
 
-@st.cache_resource(show_spinner="Starting Atelier: database and migrations…")
+@st.cache_resource(show_spinner="Starting Atelier: database and migrations…", on_release=Atelier.close)
 def get_ctx() -> Atelier:
     """One Atelier per server process."""
     return Atelier.open(load_settings(extra=_secrets()))
+
+
+def _stop(worker: Worker | None) -> None:
+    if worker is not None:
+        worker.stop()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop)
+def inline_worker() -> Worker | None:
+    """With ATELIER_WORKERS=inline (the default), this server process runs edit jobs on threads."""
+    ctx = get_ctx()
+    if ctx.settings.workers != "inline":
+        return None
+    worker = Worker(ctx)
+    worker.start_thread()
+    return worker
 
 
 @st.cache_resource(show_spinner="First start: building the demo campaign with the offline providers…")
@@ -63,6 +80,7 @@ def sidebar() -> None:
         st.error(f"Atelier could not start: {md(exc)}")
         st.stop()
     report = started()
+    inline_worker()
     if report.demo_error:  # e.g. S3 unreachable: say so, keep the Settings page usable
         st.error(f"The demo campaign could not be created: {md(report.demo_error)}", icon=":material/error:")
         if st.button("Retry", key="retry_demo"):
@@ -148,3 +166,10 @@ def current_brand() -> str | None:
 
 def current_campaign() -> str | None:
     return st.session_state.get("campaign_id")
+
+
+def reset_caches() -> None:
+    """Release the process-wide resources (worker first, then start-up, then the context)."""
+    inline_worker.clear()
+    started.clear()
+    get_ctx.clear()

@@ -31,7 +31,7 @@ def _admin_url(tmp_root: Path) -> str:
     if env_url:
         url = make_url(env_url)
         if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg2")
+            url = url.set(drivername="postgresql+psycopg")
         return url.set(database="postgres").render_as_string(hide_password=False)
     return embedded_postgres_url(tmp_root / "pg", database="postgres")
 

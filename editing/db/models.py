@@ -7,7 +7,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,11 +83,38 @@ class Campaign(Base):
     perfume: Mapped[Perfume] = relationship()
 
 
+#: An edit that holds its scene: queued (accepted, not started) or running.
+ACTIVE_STATUSES = ("queued", "running")
+_ACTIVE = text("status IN ('queued', 'running')")
+
+
 class EditHistory(Base):
-    """One row per edit attempt: the single source of truth for history and spend."""
+    """One row per edit attempt: the single source of truth for history, spend and edit jobs.
+
+    An edit is accepted as ``queued`` (with its Procrastinate job, in one transaction), runs as
+    ``running`` under a lease (a PostgreSQL advisory lock on ``lease_key`` held by the process
+    running it), and ends ``completed`` or ``failed``.
+    """
 
     __tablename__ = "edit_history"
-    __table_args__ = (Index("idx_edit_history_campaign_time", "campaign_id", "timestamp"),)
+    __table_args__ = (
+        Index("idx_edit_history_campaign_time", "campaign_id", "timestamp"),
+        Index(
+            "uq_edit_history_active_scene",
+            "campaign_id",
+            "variation",
+            "scene_index",
+            unique=True,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "uq_edit_history_idempotency_key",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        Index("ix_edit_history_active", "status", postgresql_where=_ACTIVE),
+    )
 
     edit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -98,3 +138,33 @@ class EditHistory(Base):
     scene_key_after: Mapped[str | None] = mapped_column(Text)
     final_key_before: Mapped[str | None] = mapped_column(Text)
     final_key_after: Mapped[str | None] = mapped_column(Text)
+    # The job that runs it, and what anyone can follow of it (written as it happens).
+    variation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    lease_key: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    progress_step: Mapped[str | None] = mapped_column(String(40))
+    progress_fraction: Mapped[float | None] = mapped_column(Float)
+    progress_message: Mapped[str | None] = mapped_column(Text)
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
+    estimated_seconds: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+
+
+class StoredFile(Base):
+    """Size and SHA-256 of every file Atelier stored, recorded when it was written."""
+
+    __tablename__ = "stored_files"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """What Alembic compares: our tables, not Procrastinate's (its schema comes in our migrations)."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))

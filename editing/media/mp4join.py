@@ -19,6 +19,7 @@ with the one box reader, :mod:`editing.media.mp4`.
 from __future__ import annotations
 
 import errno
+import hashlib
 import itertools
 import os
 import struct
@@ -30,7 +31,7 @@ import numpy as np
 
 from editing.media.mp4 import U32, U64, Track, Unsupported, boxes, read_tracks
 
-__all__ = ["CHUNK_SECONDS", "Unsupported", "join"]
+__all__ = ["CHUNK_SECONDS", "ChangedInput", "Expected", "Unsupported", "join"]
 
 #: Video is cut into chunks of about this many seconds, each followed by its audio.
 CHUNK_SECONDS = 1.0
@@ -280,16 +281,36 @@ def _ftyp(signed_offsets: bool) -> bytes:
     return _box(b"ftyp", b"isom", struct.pack(">I", 0x200), brands)
 
 
-def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
+@dataclass(frozen=True)
+class Expected:
+    """A scene's recorded SHA-256, checked while its bytes are copied; ``label`` names it in errors."""
+
+    label: str
+    sha256: str
+
+
+class ChangedInput(Exception):
+    """A scene's bytes are not the ones recorded when it was stored."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"{label} changed since it was stored (its SHA-256 no longer matches the record)")
+        self.label = label
+
+
+def join(
+    scenes: Sequence[Path], audio: Path | None, dst: Path, *, expected: Sequence[Expected | None] = ()
+) -> None:
     """Write ``dst``: the scenes' video back to back and ``audio``'s one track beside it.
 
     ``scenes`` are single-video-track mp4s with the same sample description (avcC);
     ``audio`` (an m4a with one audio track, already the video's length) is muxed as it
     is. Each input is opened once, and its index and samples are read through that one
-    descriptor. ``dst`` is overwritten.
+    descriptor. ``dst`` is overwritten. A scene with an ``expected`` SHA-256 is hashed as
+    it is copied (in user space, the same single pass) and checked at the end.
 
     Raises:
         Unsupported: the inputs are not joinable this way (``dst`` is not written).
+        ChangedInput: a scene's bytes do not match its expected SHA-256.
         OSError: reading or writing failed.
     """
     files = [Path(p) for p in scenes] + ([Path(audio)] if audio is not None else [])
@@ -301,13 +322,16 @@ def join(scenes: Sequence[Path], audio: Path | None, dst: Path) -> None:
             head, copies = _prepare(files, fds, with_audio=audio is not None)
         except (struct.error, ValueError, IndexError, OverflowError) as exc:
             raise Unsupported(f"cannot index the joined file: {exc}") from exc
-        _write(dst, head, fds, copies)
+        readers = [_Reader(fd, expected[i] if i < len(expected) else None) for i, fd in enumerate(fds)]
+        _write(dst, head, readers, copies)
+        for reader in readers:
+            reader.finish()
     finally:
         for fd in fds:
             os.close(fd)
-    expected = len(head) + sum(length for _, _, length in copies)
-    if dst.stat().st_size != expected:
-        raise OSError(errno.EIO, f"joined file is {dst.stat().st_size} bytes, expected {expected}")
+    size = len(head) + sum(length for _, _, length in copies)
+    if dst.stat().st_size != size:
+        raise OSError(errno.EIO, f"joined file is {dst.stat().st_size} bytes, expected {size}")
 
 
 def _read_inputs(
@@ -390,14 +414,73 @@ def _prepare(
     return ftyp + index + mdat, copies
 
 
-def _write(dst: Path, head: bytes, fds: Sequence[int], copies: Sequence[tuple[int, int, int]]) -> None:
+class _Reader:
+    """One input: copied in the kernel, or, when its SHA-256 is expected, read, hashed and written.
+
+    Copies of one input come in ascending offsets (a scene's samples in order), so the whole
+    file is hashed in one sequential pass: the gaps between copied ranges (ftyp, moov, box
+    headers) are read and hashed too, and the rest of the file at :meth:`finish`.
+    """
+
+    def __init__(self, fd: int, expected: Expected | None) -> None:
+        self.fd, self.expected, self.pos = fd, expected, 0
+        self.hash = hashlib.sha256() if expected is not None else None
+        self.in_order = True
+
+    def copy(self, out: int, offset: int, length: int) -> None:
+        if self.hash is None:
+            _copy_range(self.fd, out, offset, length)
+            return
+        if offset < self.pos:
+            self.in_order = False
+        elif offset > self.pos:
+            self._hash_to(offset)
+        end = offset + length
+        while offset < end:
+            block = os.pread(self.fd, min(end - offset, 1 << 20), offset)
+            if not block:
+                raise OSError(errno.EIO, "source ended early")
+            self.hash.update(block)
+            view = memoryview(block)
+            while view:
+                view = view[os.write(out, view) :]
+            offset += len(block)
+        self.pos = max(self.pos, end)
+
+    def _hash_to(self, offset: int) -> None:
+        assert self.hash is not None
+        while self.pos < offset:
+            block = os.pread(self.fd, min(offset - self.pos, 1 << 20), self.pos)
+            if not block:
+                break
+            self.hash.update(block)
+            self.pos += len(block)
+
+    def finish(self) -> None:
+        """Hash the rest and compare (a second pass only for an input copied out of order).
+
+        Raises:
+            ChangedInput: the bytes are not the expected ones.
+        """
+        if self.hash is None or self.expected is None:
+            return
+        if not self.in_order:
+            self.hash, self.pos = hashlib.sha256(), 0
+        self._hash_to(os.fstat(self.fd).st_size)
+        if self.hash.hexdigest() != self.expected.sha256:
+            raise ChangedInput(self.expected.label)
+
+
+def _write(
+    dst: Path, head: bytes, readers: Sequence[_Reader], copies: Sequence[tuple[int, int, int]]
+) -> None:
     out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(head)
         while view:
             view = view[os.write(out, view) :]
         for src, offset, length in copies:
-            _copy_range(fds[src], out, offset, length)
+            readers[src].copy(out, offset, length)
     finally:
         os.close(out)
 

@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from editing.errors import InvalidVideoError, RenderError
+from editing.errors import CorruptFileError, InvalidVideoError, RenderError
 from editing.media import mp4join
 from editing.media.canonical import canonical_probe, mismatch, normalize_scene
 from editing.media.ffmpeg import (
@@ -142,8 +142,20 @@ def _scene_format(box: Mp4Video) -> VideoFormat | None:
     return VideoFormat(width=box.width, height=box.height, fps=box.timescale // TICKS_PER_FRAME)
 
 
+def _check_whole(path: Path, want: mp4join.Expected | None) -> None:
+    """Hash a whole file against its expected SHA-256 (only where the join cannot do it in passing)."""
+    if want is None:
+        return
+    with path.open("rb") as f:
+        if hashlib.file_digest(f, "sha256").hexdigest() != want.sha256:
+            raise CorruptFileError(f"{mp4join.ChangedInput(want.label)}; nothing was committed")
+
+
 def _plan_scenes(
-    scene_paths: Sequence[Path], fmt: VideoFormat | None, workdir: Path
+    scene_paths: Sequence[Path],
+    fmt: VideoFormat | None,
+    workdir: Path,
+    expected: list[mp4join.Expected | None],
 ) -> tuple[list[Path], int, VideoFormat]:
     """The scenes to concat (foreign ones normalized into ``workdir``), total frames, format."""
     boxes = [read_mp4_video(Path(p)) for p in scene_paths]
@@ -162,6 +174,8 @@ def _plan_scenes(
             log.warning(
                 "scene %d (%s) is not canonical (%s): normalizing it for this render", i, path.name, why
             )
+            _check_whole(path, expected[i])
+            expected[i] = None  # the normalized copy is checked by what made it
             fixed = workdir / f"scene{i:03d}_canonical.mp4"
             total += normalize_scene(path, fixed, fmt).nb_frames
             paths.append(fixed)
@@ -196,6 +210,7 @@ def render_final(
     fmt: VideoFormat | None = None,
     fade_out: float = FADE_OUT_S,
     cache_dir: Path | None = None,
+    expected: Sequence[mp4join.Expected | None] = (),
 ) -> ProbeResult:
     """Join canonical scenes and mux the audio bed (AAC, faded out), index first.
 
@@ -203,28 +218,35 @@ def render_final(
     under a new index (``mp4join``), and the audio bed's AAC encoding for this length
     comes from ``cache_dir`` (encoded on first use). The video has exactly the sum of
     the scenes' frames; the audio is cut or looped to the same length. Scenes that are
-    not canonical are normalized into ``workdir`` first.
+    not canonical are normalized into ``workdir`` first. A scene with an ``expected``
+    SHA-256 is checked against it as it is copied.
 
     Raises:
+        CorruptFileError: a scene's bytes are not the ones recorded when it was stored.
         RenderError: no scenes, an unreadable audio bed, or the join failed.
     """
     if not scene_paths:
         raise RenderError("a final video needs at least one scene")
     started = time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
-    paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir)
+    expected = list(expected) + [None] * (len(scene_paths) - len(expected))
+    paths, frames, fmt = _plan_scenes(scene_paths, fmt, workdir, expected)
     bed = None
     if audio_path is not None:
         bed = audio_track(Path(audio_path), frames * AUDIO_RATE // fmt.fps, cache_dir, fade_out=fade_out)
     tmp = dst.with_name(f".{dst.stem}.{unique()}.tmp.mp4")
     try:
         try:
-            mp4join.join(paths, bed, tmp)
+            mp4join.join(paths, bed, tmp, expected=expected)
             how = "copied"
         except mp4join.Unsupported as exc:  # not expected for canonical scenes: ffmpeg can still do it
             log.warning("joining %s with ffmpeg: %s", dst.name, exc)
+            for path, want in zip(paths, expected, strict=True):
+                _check_whole(path, want)
             _join_with_ffmpeg(paths, bed, tmp, workdir, frames, frames * AUDIO_RATE // fmt.fps)
             how = "joined by ffmpeg"
+        except mp4join.ChangedInput as exc:
+            raise CorruptFileError(f"{exc}; nothing was committed") from exc
         except OSError as exc:
             raise RenderError(f"writing the final video failed: {exc.strerror or exc}") from exc
         _check_final(tmp, frames, with_audio=bed is not None)

@@ -53,6 +53,20 @@ class PromptEditor(Protocol):
         """
         ...
 
+    def screen(
+        self, original_prompt: str, edit_instruction: str, style_spec: dict[str, Any], perfume_name: str
+    ) -> None:
+        """Refuse, for free and before anything is queued, an instruction this editor cannot use.
+
+        Raises:
+            InputError: (offline) nothing visual to change; a paid editor lets its model judge.
+        """
+        ...
+
+    def estimate_cost(self, original_prompt: str, edit_instruction: str) -> float:
+        """USD one rewrite is expected to cost, from the price table."""
+        ...
+
     def check(self) -> str:
         """Cheap health check; returns a one-line status or raises ProviderError."""
         ...
@@ -86,6 +100,8 @@ class VideoGenerator(Protocol):
     """Turns a scene prompt into a video file."""
 
     name: str
+    #: Whether a recorded paid job (``resume_prediction_id``) can be picked up again by another process.
+    can_resume: bool
 
     def generate(
         self,

@@ -242,6 +242,16 @@ class OpenAIPromptEditor:
         ) / 1_000_000
 
     # PromptEditor -----------------------------------------------------------
+    def screen(
+        self, original_prompt: str, edit_instruction: str, style_spec: dict[str, Any], perfume_name: str
+    ) -> None:
+        """Nothing to refuse for free: the model judges the instruction (and says so in its summary)."""
+
+    def estimate_cost(self, original_prompt: str, edit_instruction: str) -> float:
+        """About four characters a token: the system prompt, the scene data in, a rewritten prompt out."""
+        sent = len(SYSTEM_PROMPT) + len(original_prompt) + len(edit_instruction) + 400
+        return self.cost(sent // 4, (len(original_prompt) + 300) // 4)
+
     def modify_scene_prompt(
         self,
         original_prompt: str,

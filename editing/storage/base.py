@@ -7,8 +7,20 @@ video gets a new key, so every earlier version stays playable.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One stored object: its key, size and when it was written."""
+
+    key: str
+    size: int
+    modified: datetime
 
 
 @runtime_checkable
@@ -40,6 +52,14 @@ class Storage(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+    def list(self, prefix: str = "") -> Iterator[Listed]:
+        """Every stored object whose key starts with ``prefix``.
+
+        Raises:
+            StorageError: the store cannot be listed.
+        """
+        ...
 
     def check(self) -> str:
         """One-line status; raises StorageError when the store is unusable."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from editing.config import Settings
 from editing.errors import StorageError
+from editing.storage.base import Listed
 
 
 class LocalStorage:
@@ -63,6 +66,17 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str = "") -> Iterator[Listed]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):  # our own in-flight temp files
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix):
+                stat = path.stat()
+                yield Listed(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def check(self) -> str:
         try:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from editing.config import Settings
 from editing.errors import ConfigError, StorageError
+from editing.storage.base import Listed
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -258,6 +260,15 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
             raise self._error(exc, f"could not delete {key}") from exc
+
+    def list(self, prefix: str = "") -> Iterator[Listed]:
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    yield Listed(obj["Key"], int(obj["Size"]), obj["LastModified"])
+        except Exception as exc:
+            raise self._error(exc, f"could not list s3://{self.bucket}/{prefix}") from exc
 
     def key_from_url(self, url: str) -> str:
         """The key of an S3 URL of this bucket.

@@ -118,14 +118,14 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             page.get_by_role("button", name="Edit").nth(2).click()
             page.get_by_label("What should change?").fill("warmer, with gold dust")
             page.get_by_role("button", name="Edit scene").click()
-            page.wait_for_selector("text=Scene 2 edited", timeout=120_000)
+            page.wait_for_selector("text=Scene 3 edited", timeout=120_000)
             page.wait_for_selector("text=Edited 1×", timeout=30_000)
             page.screenshot(path=str(tmp_path / "after-edit.png"), full_page=True)
 
             page.get_by_role("button", name="Edit").nth(0).click()
             page.get_by_label("What should change?").fill("asdf qwerty")
             page.get_by_role("button", name="Edit scene").click()
-            page.wait_for_selector("[data-testid='stAlertContentError']", timeout=60_000)
+            page.wait_for_selector("text=Refused: nothing was spent or changed", timeout=60_000)
         finally:
             browser.close()
 

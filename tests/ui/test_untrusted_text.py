@@ -42,10 +42,9 @@ def hostile_app(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPat
     finally:
         ctx.close()
     yield made
-    from pages._common import get_ctx, started
+    from pages._common import reset_caches
 
-    get_ctx.clear()
-    started.clear()
+    reset_caches()
 
 
 def _sources(at: AppTest) -> list[str]:

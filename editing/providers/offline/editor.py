@@ -293,5 +293,14 @@ class OfflinePromptEditor:
         )
         return PromptEdit(modified_prompt=modified, changes_summary=summary, cost=0.0, provider=self.name)
 
+    def screen(
+        self, original_prompt: str, edit_instruction: str, style_spec: dict[str, Any], perfume_name: str
+    ) -> None:
+        """The rewrite itself is free and instant: run it, keep only its verdict."""
+        self.modify_scene_prompt(original_prompt, edit_instruction, style_spec, "showcase", perfume_name)
+
+    def estimate_cost(self, original_prompt: str, edit_instruction: str) -> float:
+        return 0.0
+
     def check(self) -> str:
         return "offline prompt editor ready (rule-based, no API key needed)"

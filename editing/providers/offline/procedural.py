@@ -1180,6 +1180,7 @@ class ProceduralVideoGenerator:
     """VideoGenerator that renders scenes locally from the prompt: free and deterministic."""
 
     name = "offline"
+    can_resume = False  # nothing paid to pick up: a new run is free and gives the same scene
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings

@@ -62,6 +62,7 @@ class ReplicateVideoGenerator:
     """VideoGenerator backed by a Replicate text-to-video model (default bytedance/seedance-1-lite)."""
 
     name = "replicate"
+    can_resume = True
 
     def __init__(
         self,

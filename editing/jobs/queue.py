@@ -1,0 +1,296 @@
+"""Accepting an edit as a job, and following it.
+
+:func:`submit_edit` checks the request (nothing is written for a refused one), then, in
+ONE transaction, inserts the edit's ``queued`` row and its Procrastinate job: there is
+never a job without its row or a row without its job. The database refuses a second
+active edit of a scene (a partial unique index) and a second submission with the same
+idempotency key returns the first, so a double click is one edit and one charge.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from editing import estimates, ledger, queries
+from editing.context import Atelier
+from editing.db.models import Campaign, EditHistory
+from editing.domain import Instruction, validate_scene_index
+from editing.errors import AtelierError, InputError, NotFoundError
+from editing.jobs import runner
+
+#: Job states a caller can see (the edit row's status).
+TERMINAL = ("completed", "failed")
+
+
+@dataclass(frozen=True)
+class EditSceneResponse:
+    """The seed's response when an edit job is enqueued (estimates from price tables and history)."""
+
+    job_id: str
+    estimated_cost: float
+    estimated_duration_seconds: int
+    message: str
+    edit_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where an edit job is: its status, current step and progress, and its result or error."""
+
+    job_id: str
+    edit_id: str
+    campaign_id: str
+    scene_index: int
+    status: str  # queued | running | completed | failed
+    step: str | None
+    fraction: float | None
+    message: str | None
+    elapsed_s: float
+    user: str
+    instruction: str
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def submit_edit(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    edit_instruction: str,
+    *,
+    brand: str | None = None,
+    user: str | None = None,
+    idempotency_key: str | None = None,
+) -> EditSceneResponse:
+    """Accept an edit: its queued row and its job, in one transaction, before anything is spent.
+
+    Raises:
+        InputError: empty, over-long or (offline) meaningless instruction; index out of range.
+        NotFoundError: unknown campaign, or one ``brand`` may not see.
+        ConflictError: the scene is being edited (queued or running), by whom and since when.
+    """
+    instruction = Instruction.parse(edit_instruction)
+    user = user or ctx.settings.user
+    key = _idempotency_key(idempotency_key)
+    if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
+        return earlier
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        scenes = campaign.campaign_json.get("scenes", [])
+        validate_scene_index(scene_index, len(scenes))
+        scene, cj, cid = scenes[scene_index], campaign.campaign_json, campaign.id
+        estimate = estimates.estimate_edit(ctx, scene, instruction.text, session=session)
+    # Refused for free, before anything is written (the offline editor: nothing visual to change).
+    prompt = scene.get("background_prompt", "")
+    ctx.prompt_editor().screen(prompt, instruction.text, cj.get("style_spec", {}), cj.get("perfume_name", ""))
+    edit_id = uuid.uuid4()
+    try:
+        with ctx.db.Session.begin() as session:
+            row = EditHistory(edit_id=edit_id, campaign_id=cid, timestamp=datetime.now(UTC), status="queued")
+            row.scene_index, row.variation = scene_index, int(cj.get("selected_variation_index", 0))
+            row.edit_prompt, row.original_prompt, row.user_name = instruction.text, prompt, user
+            row.base_version, row.cost, row.cost_breakdown = 0, Decimal(0), {}
+            row.idempotency_key, row.scene_key_before = key, scene.get("video_key")
+            row.estimated_cost = Decimal(str(round(estimate.cost, 6)))
+            row.estimated_seconds = Decimal(f"{estimate.seconds:.3f}")
+            session.add(row)
+            session.flush()  # the partial unique index speaks here: one active edit per scene
+            row.job_id = runner.defer_edit(
+                session,
+                edit_id,
+                campaign_id=str(cid),
+                scene_index=scene_index,
+                edit_instruction=instruction.text,
+            )
+            session.execute(update(Campaign).where(Campaign.id == cid).values(status="processing"))
+    except IntegrityError as exc:
+        if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
+            return earlier  # the same click, twice at once: the first one won
+        raise ledger.busy_scene(ctx, cid, scene_index) from exc
+    return _response(str(row.job_id), estimate.cost, estimate.seconds, scene_index, str(edit_id))
+
+
+def _idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise InputError("An idempotency key is 1 to 200 printable characters")
+    return key
+
+
+def _response(job_id: str, cost: float, seconds: float, scene_index: int, edit_id: str) -> EditSceneResponse:
+    return EditSceneResponse(
+        job_id=job_id,
+        estimated_cost=round(cost, 6),
+        estimated_duration_seconds=max(1, math.ceil(seconds)),
+        message=f"Edit job enqueued for scene {scene_index}",
+        edit_id=edit_id,
+    )
+
+
+def _earlier_submission(ctx: Atelier, key: str, brand: str | None) -> EditSceneResponse | None:
+    with ctx.db.Session() as session:
+        stmt = select(EditHistory).join(Campaign, Campaign.id == EditHistory.campaign_id)
+        row = session.scalars(queries.visible(stmt.where(EditHistory.idempotency_key == key), brand)).first()
+        if row is None:
+            return None
+        cost, seconds = float(row.estimated_cost or 0), float(row.estimated_seconds or 0)
+        return _response(str(row.job_id or ""), cost, seconds, row.scene_index, str(row.edit_id))
+
+
+def enqueue_job(name: str, *, ctx: Atelier | None = None, **kwargs: Any) -> str:
+    """The seed's entry point; returns the job id.
+
+    ``enqueue_job("edit_scene", campaign_id=…, scene_index=…, edit_instruction=…)``
+
+    Raises:
+        InputError: an unknown job name, or a refused request (as :func:`submit_edit`).
+    """
+    if name != "edit_scene":
+        raise InputError(f"unknown job {name!r}; the one job is 'edit_scene'")
+    return submit_edit(ctx or runner.default_context(), **kwargs).job_id
+
+
+def _row_for_job(ctx: Atelier, job_id: str | int, brand: str | None) -> EditHistory:
+    text = str(job_id).strip()
+    if not text.isascii() or not text.isdigit():
+        raise NotFoundError(f"Job {job_id} not found")
+    with ctx.db.Session() as session:
+        stmt = select(EditHistory).join(Campaign, Campaign.id == EditHistory.campaign_id)
+        row = session.scalars(queries.visible(stmt.where(EditHistory.job_id == int(text)), brand)).first()
+    if row is None:
+        raise NotFoundError(f"Job {job_id} not found")
+    return row
+
+
+def job_status(ctx: Atelier, job_id: str | int, *, brand: str | None = None) -> JobStatus:
+    """The status, step, progress and (when done) the seed's result dict or the error of a job.
+
+    Raises:
+        NotFoundError: unknown job, or a job of a campaign ``brand`` may not see.
+    """
+    return status_of(ctx, _row_for_job(ctx, job_id, brand))
+
+
+def status_of(ctx: Atelier, row: EditHistory) -> JobStatus:
+    """A JobStatus from an edit row."""
+    start = row.started_at or row.timestamp
+    end = row.finished_at or datetime.now(UTC)
+    return JobStatus(
+        job_id=str(row.job_id or ""),
+        edit_id=str(row.edit_id),
+        campaign_id=str(row.campaign_id),
+        scene_index=row.scene_index,
+        status=row.status,
+        step=row.progress_step,
+        fraction=row.progress_fraction,
+        message=row.progress_message,
+        elapsed_s=round(max(0.0, (end - start).total_seconds()), 2),
+        user=row.user_name,
+        instruction=row.edit_prompt,
+        result=_result(ctx, row) if row.status == "completed" else None,
+        error=row.error if row.status == "failed" else None,
+    )
+
+
+def _result(ctx: Atelier, row: EditHistory) -> dict[str, Any]:
+    """The seed's result dict of a completed edit, from its row."""
+    elapsed = float(row.duration_seconds)
+    return {
+        "success": True,
+        "campaign_id": str(row.campaign_id),
+        "scene_index": row.scene_index,
+        "cost": float(row.cost),
+        "duration_seconds": math.ceil(elapsed),
+        "elapsed_s": round(elapsed, 2),
+        "changes_summary": row.changes_summary,
+        "new_video_url": ctx.storage.url(row.final_key_after) if row.final_key_after else None,
+        "edit_id": str(row.edit_id),
+        "modified_prompt": row.modified_prompt,
+        "new_scene_url": ctx.storage.url(row.scene_key_after) if row.scene_key_after else None,
+    }
+
+
+def edit_result(ctx: Atelier, edit_id: uuid.UUID) -> dict[str, Any]:
+    """The result dict of an edit that ended.
+
+    Raises:
+        AtelierError: it failed (its error), or it has not ended.
+    """
+    with ctx.db.Session() as session:
+        row = session.get(EditHistory, edit_id)
+    if row is None:
+        raise NotFoundError(f"Edit {edit_id} not found")
+    if row.status == "completed":
+        return _result(ctx, row)
+    raise AtelierError(row.error or f"Edit {edit_id} is {row.status}")
+
+
+def wait_for(
+    ctx: Atelier, job_id: str, *, timeout: float = 3600.0, poll: float = 0.2, on_change: Any = None
+) -> JobStatus:
+    """Follow a job until it ends (``on_change(status)`` at each change of step or progress).
+
+    Raises:
+        AtelierError: it did not end within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    seen: tuple[Any, ...] = ()
+    while True:
+        status = job_status(ctx, job_id)
+        key = (status.status, status.step, status.fraction, status.message)
+        if key != seen and on_change is not None:
+            on_change(status)
+        seen = key
+        if status.done:
+            return status
+        if time.monotonic() > deadline:
+            raise AtelierError(f"job {job_id} did not end within {timeout:.0f}s (it goes on: `job {job_id}`)")
+        time.sleep(poll)
+
+
+def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> list[JobStatus]:
+    """The campaign's queued and running edits, oldest first (what its scene cards show)."""
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        rows = session.scalars(
+            select(EditHistory)
+            .where(EditHistory.campaign_id == campaign.id, EditHistory.status.in_(("queued", "running")))
+            .order_by(EditHistory.timestamp)
+        ).all()
+    return [status_of(ctx, row) for row in rows]
+
+
+def edit_status(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None) -> JobStatus:
+    """A JobStatus by edit id (the dialog follows the edit it submitted).
+
+    Raises:
+        NotFoundError: unknown edit, or one of a campaign ``brand`` may not see.
+    """
+    eid = queries.parse_uuid(edit_id, "Edit")
+    with ctx.db.Session() as session:
+        stmt = select(EditHistory).join(Campaign, Campaign.id == EditHistory.campaign_id)
+        row = session.scalars(queries.visible(stmt.where(EditHistory.edit_id == eid), brand)).first()
+    if row is None:
+        raise NotFoundError(f"Edit {edit_id} not found")
+    return status_of(ctx, row)

@@ -78,6 +78,7 @@ class EditRun:
     written: list[str] = field(default_factory=list)  # keys stored by this run
     finals: list[str] = field(default_factory=list)  # final-video keys (free to remake)
     committed: bool = False
+    attempt: int = 1  # 2 and more: resumed after the process that ran it died
     duration: float = 0.0  # seconds from start to commit
     # what the steps made, in order
     prompt_edit: PromptEdit | None = None
@@ -101,11 +102,13 @@ class EditRun:
     def version(self, campaign_version: int | None = None) -> str:
         """A key suffix: the scene's next version, or (with ``campaign_version``) the final's.
 
-        The edit id keeps concurrent edits from ever choosing the same key.
+        The edit id keeps concurrent edits from ever choosing the same key, the attempt an
+        edit resumed while its first run still finishes (a database restart) from its own.
         """
+        tag = self.edit_id.hex[:8] + (f"r{self.attempt}" if self.attempt > 1 else "")
         if campaign_version is None:
-            return f"v{int(self.scene.get('edit_count', 0)) + 2}_{self.edit_id.hex[:8]}"
-        return f"v{campaign_version + 1}_{self.edit_id.hex[:8]}"
+            return f"v{int(self.scene.get('edit_count', 0)) + 2}_{tag}"
+        return f"v{campaign_version + 1}_{tag}"
 
 
 def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
@@ -189,6 +192,7 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
         run = EditRun(edit_id, c.id, row.scene_index, Instruction.parse(row.edit_prompt), snapshot, lease_key)
         run.recorded, run.costs = recorded, dict(recorded.costs)
         _start_row(row, snapshot, run.scene, lease_key)
+        run.attempt = row.attempts
         c.status = "processing"
     return run
 

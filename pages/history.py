@@ -27,9 +27,9 @@ names = sorted(df["campaign"].unique())
 chosen = st.multiselect("Campaigns", names, default=names)
 statuses = st.segmented_control(
     "Status",
-    ["completed", "failed", "running"],
+    ["completed", "failed", "running", "queued"],
     selection_mode="multi",
-    default=["completed", "failed", "running"],
+    default=["completed", "failed", "running", "queued"],
 )
 view = df[df["campaign"].isin(chosen) & df["status"].isin(statuses or [])]
 c1, c2, c3 = st.columns(3)

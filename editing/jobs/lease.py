@@ -53,11 +53,14 @@ class Leases:
             LeaseLost: the database cannot be reached, or another session holds ``key``.
         """
         with self._lock:
-            try:
-                got = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            except psycopg.Error as exc:
-                self._drop()
-                raise LeaseLost(f"cannot take an edit lease: {exc}".splitlines()[0]) from exc
+            for attempt in (1, 2):  # a session the server cut (a restart) is replaced once
+                try:
+                    got = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    break
+                except psycopg.Error as exc:
+                    self._drop()
+                    if attempt == 2:
+                        raise LeaseLost(f"cannot take an edit lease: {exc}".splitlines()[0]) from exc
             if not got or not got[0]:
                 raise LeaseLost("another process holds this edit's lease")
             self._held.add(key)

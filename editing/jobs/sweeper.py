@@ -67,9 +67,9 @@ def sweep_once(ctx: Atelier) -> Sweep:
                 _close(ctx, session, row, INTERRUPTED)
                 closed += 1
     with ctx.db.Session.begin() as session:
-        for row, job_status, heartbeat in _stuck_queued(session):
-            if job_status == "doing" and row.attempts < MAX_ATTEMPTS:
-                _requeue(session, row, why=f"its worker stopped (last seen {heartbeat})")
+        for row, job_status in _stuck_queued(session):
+            if row.attempts < MAX_ATTEMPTS:
+                _requeue(session, row, why=f"its job was {job_status or 'lost'} before the edit started")
                 requeued += 1
             else:
                 _close(ctx, session, row, LOST)
@@ -101,6 +101,7 @@ def _requeue(session: Session, row: EditHistory, *, why: str) -> None:
     """Back to queued with a new job (the old one, if a worker still holds it, is marked failed)."""
     _finish_job(session, row.job_id)
     row.status, row.lease_key = "queued", None
+    row.attempts = (row.attempts or 0) + 1  # a requeue counts: an edit is not retried forever
     row.progress_message = f"waiting for a worker: {why}"
     session.flush()
     row.job_id = runner.defer_edit(
@@ -137,15 +138,28 @@ def _close(ctx: Atelier, session: Session, row: EditHistory, message: str) -> No
 
 
 def _finish_job(session: Session, job_id: int | None) -> None:
-    """Mark a job a dead worker still holds as failed, so it does not linger as 'doing'."""
+    """Mark a job that will never run as failed: not started, or held by a worker that is gone.
+
+    A live worker's job is left to that worker (it finishes it when the task returns).
+    """
     if job_id is None:
         return
-    status = session.scalar(text("SELECT status FROM procrastinate_jobs WHERE id = :id"), {"id": job_id})
-    if status in ("doing", "todo"):
+    found = session.execute(
+        text(
+            "SELECT j.status::text, w.last_heartbeat FROM procrastinate_jobs j "
+            "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id WHERE j.id = :id"
+        ),
+        {"id": job_id},
+    ).first()
+    if found is None:
+        return
+    status, heartbeat = found
+    dead = heartbeat is None or heartbeat < datetime.now(UTC) - WORKER_TIMEOUT
+    if status == "todo" or (status == "doing" and dead):
         session.execute(text("SELECT procrastinate_finish_job_v1(:id, 'failed', false)"), {"id": job_id})
 
 
-def _stuck_queued(session: Session) -> list[tuple[EditHistory, str | None, datetime | None]]:
+def _stuck_queued(session: Session) -> list[tuple[EditHistory, str | None]]:
     """Queued edits whose job cannot run them: lost, ended, or held by a worker that is gone."""
     cutoff = datetime.now(UTC) - timedelta(seconds=5)
     rows = session.execute(
@@ -165,7 +179,7 @@ def _stuck_queued(session: Session) -> list[tuple[EditHistory, str | None, datet
             continue  # waiting for a worker, or a live worker is about to start it
         row = session.get(EditHistory, edit_id)
         if row is not None:
-            stuck.append((row, job_status, heartbeat))
+            stuck.append((row, job_status))
     return stuck
 
 

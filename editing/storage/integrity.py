@@ -74,10 +74,13 @@ class Vault:
         return {key: Fingerprint(size, sha) for key, size, sha in rows}
 
     def problem(self, key: str, recorded: Fingerprint | None) -> str | None:
-        """What is wrong with a stored file (missing, resized, other bytes, no record); None when fine."""
-        if recorded is None:
-            return "no size and SHA-256 were recorded for it"
+        """What is wrong with a stored file (missing, resized, other bytes); None when fine.
+
+        A file stored before fingerprints were recorded can only be checked for being there.
+        """
         try:
+            if recorded is None:
+                return None if self.storage.exists(key) else "missing"
             if isinstance(self.storage, LocalStorage):
                 path = self.storage.local_path(key)
                 if not path.is_file():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import tempfile
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ class PredictionScript:
     null_output: bool = False  # succeed with "output": null
     poll_errors: dict[int, int] = field(default_factory=dict)
     create_error: int | None = None  # answer the create POST with this status (nothing is created)
+    seconds: float | None = None  # when set, done this long after creation (polls do not matter)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class _Prediction:
     output: Any = None
     error: str | None = None
     completed_at: str | None = None
+    started: float = field(default_factory=time.monotonic)
 
 
 def _now() -> str:
@@ -94,6 +97,7 @@ class FakeReplicate(FakeHTTPServer):
         models: tuple[str, ...] = ("bytedance/seedance-1-lite",),
         file_delay: float = 0.0,
         file_failures: int = 0,
+        default_script: PredictionScript | None = None,
     ) -> None:
         super().__init__()
         self.api_token = api_token
@@ -102,7 +106,7 @@ class FakeReplicate(FakeHTTPServer):
         self.file_delay = file_delay
         self.file_failures = file_failures  # the first N file GETs answer 503
         self.script: deque[PredictionScript] = deque()
-        self.default_script = PredictionScript()
+        self.default_script = default_script or PredictionScript()
         self.predictions: dict[str, _Prediction] = {}
 
     @property
@@ -188,9 +192,15 @@ class FakeReplicate(FakeHTTPServer):
     def _advance(self, pred: _Prediction) -> None:
         s = pred.script
         done = pred.polls - len([n for n in s.poll_errors if n <= pred.polls])
-        if s.outcome == "never" or done < s.polls_until_done:
+        total = max(s.polls_until_done, 1)
+        if s.seconds is not None:  # a model that takes a given time, however often it is polled
+            total = 10
+            done = min(total, int(total * (time.monotonic() - pred.started) / s.seconds))
+            waiting = done < total
+        else:
+            waiting = done < s.polls_until_done
+        if s.outcome == "never" or waiting:
             pred.status = "processing"
-            total = max(s.polls_until_done, 1)
             pred.logs = "Using seed: 1\n" + _progress_line(min(done, total), total)
             return
         pred.completed_at = _now()

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
-from editing import assets, queries
+from editing import assets, queries, versions
 from editing.context import Atelier
 from editing.db.models import Campaign
 from editing.domain import MAX_SCENES
@@ -174,6 +175,37 @@ def _insert_campaign(ctx: Atelier, demo: _Demo, campaign_json: dict[str, Any], n
                 status="completed",
                 version=1,
             )
+        )
+        session.flush()
+        record_originals(session, demo.campaign_id, campaign_json, user=ctx.settings.user)
+
+
+def record_originals(
+    session: Session, campaign_id: uuid.UUID, campaign_json: dict[str, Any], *, user: str
+) -> None:
+    """Version 1 of every scene and of the final of a new campaign."""
+    variation = int(campaign_json.get("selected_variation_index", 0))
+    for i, scene in enumerate(campaign_json["scenes"]):
+        versions.record_scene_version(
+            session,
+            campaign_id=campaign_id,
+            variation=variation,
+            scene_index=i,
+            video_key=scene["video_key"],
+            thumbnail_key=scene.get("thumbnail_key"),
+            prompt=scene.get("background_prompt", ""),
+            duration=float(scene.get("duration", 4)),
+            method="original",
+            user=user,
+        )
+    if campaign_json.get("final_video_key"):
+        versions.record_final_version(
+            session,
+            campaign_id=campaign_id,
+            variation=variation,
+            video_key=campaign_json["final_video_key"],
+            thumbnail_key=campaign_json.get("final_thumbnail_key"),
+            user=user,
         )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import queries
+from editing import queries, versions
 from editing.assets import StoredVideo
 from editing.context import Atelier
 from editing.db.models import ACTIVE_STATUSES, Campaign, EditHistory
@@ -79,6 +79,7 @@ class EditRun:
     finals: list[str] = field(default_factory=list)  # final-video keys (free to remake)
     committed: bool = False
     attempt: int = 1  # 2 and more: resumed after the process that ran it died
+    source_version: int | None = None  # the version a revert restores or an adjust starts from
     duration: float = 0.0  # seconds from start to commit
     # what the steps made, in order
     prompt_edit: PromptEdit | None = None
@@ -320,10 +321,41 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
         c.version = c.version + 1
         run.duration = run.elapsed
         _complete_row(row, run, final)
+        _record_versions(session, run, row, final)
         session.flush()
         settle_campaign(session, run.campaign_id, failed=None, spent=Decimal(str(run.total)))
     run.committed = True
     return final
+
+
+def _record_versions(session: Session, run: EditRun, row: EditHistory, final: StoredVideo) -> None:
+    """The new scene version and the new final version this edit made."""
+    assert run.new_scene is not None and run.prompt_edit is not None
+    v = run.snapshot.keys.variation
+    versions.record_scene_version(
+        session,
+        campaign_id=run.campaign_id,
+        variation=v,
+        scene_index=run.scene_index,
+        video_key=run.new_scene.key,
+        thumbnail_key=run.new_scene.thumbnail_key,
+        prompt=run.prompt_edit.modified_prompt,
+        duration=float(run.scene.get("duration", 4)),
+        method=row.method,
+        user=row.user_name,
+        edit_id=run.edit_id,
+        cost=run.total,
+        source_version=run.source_version,
+    )
+    versions.record_final_version(
+        session,
+        campaign_id=run.campaign_id,
+        variation=v,
+        video_key=final.key,
+        thumbnail_key=final.thumbnail_key,
+        user=row.user_name,
+        edit_id=run.edit_id,
+    )
 
 
 def _complete_row(row: EditHistory, run: EditRun, final: StoredVideo) -> None:

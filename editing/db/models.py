@@ -152,6 +152,11 @@ class EditHistory(Base):
     progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
     estimated_seconds: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    # How it changed the scene: regenerate | adjust | revert | upload; edits of one "edit all
+    # scenes" share a group; an edit made from a preview names it.
+    method: Mapped[str] = mapped_column(String(20), default="regenerate", server_default="regenerate")
+    group_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    preview_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class StoredFile(Base):
@@ -168,3 +173,71 @@ class StoredFile(Base):
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """What Alembic compares: our tables, not Procrastinate's (its schema comes in our migrations)."""
     return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
+class SceneVersion(Base):
+    """One version of one scene: the single source of truth for which file is which version.
+
+    Versions count from 1 per (campaign, variation, scene); the highest is the current one
+    (campaign_json's ``video_key`` mirrors it). A revert adds a version that points at an
+    earlier version's file, so the timeline only grows.
+    """
+
+    __tablename__ = "scene_versions"
+    __table_args__ = (UniqueConstraint("campaign_id", "variation", "scene_index", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    variation: Mapped[int] = mapped_column(Integer, default=0)
+    scene_index: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    video_key: Mapped[str] = mapped_column(Text)
+    thumbnail_key: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+    duration: Mapped[float] = mapped_column(Float)
+    # original | regenerate | adjust | revert | upload | import
+    method: Mapped[str] = mapped_column(String(20))
+    source_version: Mapped[int | None] = mapped_column(
+        Integer
+    )  # what a revert restored, an adjust started from
+    edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FinalVersion(Base):
+    """One final video of a campaign variation, with the edit that made it (the highest is current)."""
+
+    __tablename__ = "final_versions"
+    __table_args__ = (UniqueConstraint("campaign_id", "variation", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    variation: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer)
+    video_key: Mapped[str] = mapped_column(Text)
+    thumbnail_key: Mapped[str | None] = mapped_column(Text)
+    edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Preview(Base):
+    """A prompt rewrite shown before paying for a generation; its tokens are spend whether used or not."""
+
+    __tablename__ = "previews"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    variation: Mapped[int] = mapped_column(Integer, default=0)
+    scene_index: Mapped[int] = mapped_column(Integer)
+    instruction: Mapped[str] = mapped_column(Text)
+    original_prompt: Mapped[str] = mapped_column(Text)
+    modified_prompt: Mapped[str] = mapped_column(Text)
+    changes_summary: Mapped[str] = mapped_column(Text)
+    prompt_provider: Mapped[str] = mapped_column(String(50))
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    user_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    used_by_edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

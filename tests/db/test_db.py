@@ -113,3 +113,49 @@ def test_timestamps_are_utc_whatever_the_server_timezone(ctx, demo) -> None:  # 
         assert c is not None
         for value in (c.created_at, c.updated_at):
             assert abs((datetime.now(UTC) - value).total_seconds()) < 120
+
+
+def test_versions_are_back_filled_from_the_edit_history(empty_db: str) -> None:
+    """Migration 0003 on a database that has campaigns and edits: version 1 and one per edit."""
+    engine = create_engine(empty_db)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        conn.execute(text(
+            "INSERT INTO brands (id, name) VALUES ('00000000-0000-0000-0000-00000000000b', 'B');"
+            "INSERT INTO perfumes (id, brand_id, name) VALUES ('00000000-0000-0000-0000-00000000000f',"
+            " '00000000-0000-0000-0000-00000000000b', 'P');"
+            "INSERT INTO campaigns (id, brand_id, perfume_id, name, campaign_json) VALUES"
+            " ('00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-00000000000b',"
+            " '00000000-0000-0000-0000-00000000000f', 'C', '{\"selected_variation_index\": 0,"
+            " \"final_video_key\": \"f3.mp4\", \"scenes\": [{\"video_key\": \"s1b.mp4\", \"duration\": 4,"
+            " \"background_prompt\": \"p1b\"}, {\"video_key\": \"s2.mp4\", \"duration\": 3,"
+            " \"background_prompt\": \"p2\"}]}');"
+        ))  # fmt: skip
+        edits = (("s1.mp4", "s1a.mp4", "f1.mp4", "f2.mp4"), ("s1a.mp4", "s1b.mp4", "f2.mp4", "f3.mp4"))
+        for n, (before, after, fb, fa) in enumerate(edits):
+            conn.execute(text(
+                "INSERT INTO edit_history (edit_id, campaign_id, timestamp, scene_index, edit_prompt,"
+                " original_prompt, modified_prompt, status, user_name, base_version, scene_key_before,"
+                " scene_key_after, final_key_before, final_key_after, cost) VALUES (gen_random_uuid(),"
+                " '00000000-0000-0000-0000-00000000000c', now() + make_interval(secs => :n), 0, 'e',"
+                " :op, :mp, 'completed', 'ann', 1, :b, :a, :fb, :fa, 0.5)"
+            ), {"n": n, "op": f"p1{'ab'[n - 1] if n else ''}", "mp": f"p1{'ab'[n]}", "b": before, "a": after,
+                "fb": fb, "fa": fa})  # fmt: skip
+        command.upgrade(cfg, "head")
+        scenes = conn.execute(text(
+            "SELECT scene_index, version, video_key, method, prompt, thumbnail_key FROM scene_versions"
+            " ORDER BY scene_index, version"
+        )).all()  # fmt: skip
+        finals = conn.execute(text("SELECT version, video_key FROM final_versions ORDER BY version")).all()
+    engine.dispose()
+    assert [(s.scene_index, s.version, s.video_key, s.method) for s in scenes] == [
+        (0, 1, "s1.mp4", "original"), (0, 2, "s1a.mp4", "regenerate"), (0, 3, "s1b.mp4", "regenerate"),
+        (1, 1, "s2.mp4", "original"),
+    ]  # fmt: skip
+    assert (
+        scenes[0].prompt == "p1" and scenes[2].prompt == "p1b" and scenes[0].thumbnail_key == "s1_thumb.jpg"
+    )
+    assert [(f.version, f.video_key) for f in finals] == [(1, "f1.mp4"), (2, "f2.mp4"), (3, "f3.mp4")]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from editing import media
-from editing.errors import AtelierError
+from editing.errors import AtelierError, CorruptFileError
 from editing.media import VideoFormat
 from editing.media.mp4join import Expected
 from editing.storage.base import Storage
-from editing.storage.integrity import Vault
+from editing.storage.integrity import Vault, fingerprint
 from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
@@ -107,6 +107,24 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
         if path.is_file():
             return path
     return storage.get_file(key, workdir / name)
+
+
+def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> Path:
+    """Like :func:`fetch`, and the file must still be the bytes recorded when it was stored.
+
+    Raises:
+        CorruptFileError: it is missing or its bytes changed since it was stored.
+    """
+    recorded = vault.records([key]).get(key)
+    path = fetch(vault.storage, key, workdir, name)
+    if recorded is not None:
+        actual = fingerprint(path)
+        if actual != recorded:
+            raise CorruptFileError(
+                f"{PurePosixPath(key).name} changed since it was stored (SHA-256 differs); "
+                "run `python -m editing verify` to see what else is affected"
+            )
+    return path
 
 
 def render_final(

@@ -92,6 +92,27 @@ def markup_in(text: str) -> str | None:
     return next((what for pattern, what in _MARKUP if pattern.search(text)), None)
 
 
+#: The longest scene prompt a person may write by hand (the rewrites of the models are shorter).
+MAX_PROMPT_CHARS = 4000
+
+
+def validate_prompt(raw: str | None) -> str:
+    """A scene prompt written or corrected by hand: cleaned like an instruction, plain text.
+
+    Raises:
+        InputError: empty, longer than MAX_PROMPT_CHARS, or holding markup (links, HTML, URLs).
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    text = " ".join("".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t").split())
+    if not text:
+        raise InputError("The prompt cannot be empty: describe the scene the video model should make")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise InputError(f"The prompt is {len(text)} characters; the limit is {MAX_PROMPT_CHARS}")
+    if (what := markup_in(text)) is not None:
+        raise InputError(f"The prompt holds {what}; a scene prompt is plain text")
+    return text
+
+
 def validate_scene_index(scene_index: int, scene_count: int) -> int:
     """Raises InputError unless 0 <= scene_index < scene_count (0-based, as in the seed)."""
     if isinstance(scene_index, bool) or not isinstance(scene_index, int):
@@ -151,6 +172,9 @@ class EditHistoryRecord:
     prompt_provider: str | None = None
     video_provider: str | None = None
     cost_breakdown: dict[str, float] | None = None
+    method: str = "regenerate"  # regenerate | adjust | revert | upload
+    group_id: str | None = None  # the edits of one "edit all scenes"
+    preview_id: str | None = None  # the preview it was made from (its tokens are the preview's spend)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

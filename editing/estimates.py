@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from editing.context import Atelier
 from editing.db.models import EditHistory
 
-#: Seconds an edit takes before any has been measured on this install.
-DEFAULT_SECONDS = {"offline": 4.0, "replicate": 150.0}
+#: Seconds an edit takes before any has been measured on this install ("ffmpeg": a quick adjust).
+DEFAULT_SECONDS = {"offline": 4.0, "replicate": 150.0, "ffmpeg": 2.0}
+#: The video_provider recorded on a quick adjust's row.
+ADJUST_PROVIDER = "ffmpeg"
 #: How many recent completed edits the time estimate looks at.
 RECENT = 20
 
@@ -47,11 +49,25 @@ def recent_seconds(provider: str, *, session: Session) -> float:
     return float(statistics.median(float(r) for r in rows))
 
 
-def estimate_edit(ctx: Atelier, scene: dict[str, Any], instruction: str, *, session: Session) -> Estimate:
-    """The expected cost and duration of regenerating ``scene`` with the active providers."""
+def estimate_edit(
+    ctx: Atelier,
+    scene: dict[str, Any],
+    instruction: str,
+    *,
+    session: Session,
+    method: str = "regenerate",
+    prompt_paid: bool = False,
+) -> Estimate:
+    """The expected cost and duration of an edit of ``scene`` by ``method`` with the active providers.
+
+    A quick adjust costs nothing; ``prompt_paid`` (an edit from a preview) leaves out the rewrite.
+    """
+    if method == "adjust":
+        return Estimate(0.0, 0.0, recent_seconds(ADJUST_PROVIDER, session=session))
     generator = ctx.video_generator()
+    prompt = scene.get("background_prompt", "")
     return Estimate(
-        prompt_cost=ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction),
+        prompt_cost=0.0 if prompt_paid else ctx.prompt_editor().estimate_cost(prompt, instruction),
         video_cost=generator.estimate_cost(float(scene.get("duration", 4))),
         seconds=recent_seconds(generator.name, session=session),
     )

@@ -32,6 +32,7 @@ from editing.context import Atelier
 from editing.db.models import ACTIVE_STATUSES, Campaign, EditHistory
 from editing.domain import Instruction, iso_utc, validate_scene_index
 from editing.errors import ConflictError, LeaseLost
+from editing.media.adjust import Adjustment
 from editing.providers.base import GeneratedScene, PromptEdit
 from editing.storage.keys import CampaignKeys
 
@@ -79,7 +80,10 @@ class EditRun:
     finals: list[str] = field(default_factory=list)  # final-video keys (free to remake)
     committed: bool = False
     attempt: int = 1  # 2 and more: resumed after the process that ran it died
-    source_version: int | None = None  # the version a revert restores or an adjust starts from
+    method: str = "regenerate"
+    adjustment: Adjustment | None = None  # what a quick adjust does
+    source_version: int | None = None  # the version a revert restores
+    new_duration: float | None = None  # the scene's new length (a trim, a retimed speed change, a revert)
     duration: float = 0.0  # seconds from start to commit
     # what the steps made, in order
     prompt_edit: PromptEdit | None = None
@@ -128,6 +132,16 @@ def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
     )
 
 
+def _plan(run: EditRun, method: str, plan: dict[str, Any] | None) -> None:
+    """What the edit's method does, as its row fixed it when the edit was accepted."""
+    run.method = method
+    plan = plan or {}
+    if "adjustment" in plan:
+        run.adjustment = Adjustment.from_dict(plan["adjustment"])
+    if "source_version" in plan:
+        run.source_version = int(plan["source_version"])
+
+
 def _start_row(row: EditHistory, snapshot: Snapshot, scene: dict[str, Any], lease_key: int) -> None:
     """What a running row says: the campaign as found, the lease, when it started."""
     row.status, row.lease_key = "running", lease_key
@@ -147,6 +161,8 @@ def begin(
     brand: str | None,
     user: str,
     lease_key: int,
+    method: str = "regenerate",
+    plan: dict[str, Any] | None = None,
 ) -> EditRun:
     """Snapshot the campaign and insert the running edit row (a direct run, not a job).
 
@@ -165,6 +181,8 @@ def begin(
                 instruction.text,
             )
             row.user_name, row.cost, row.cost_breakdown = user, Decimal(0), {}
+            row.method, row.plan = method, plan or None
+            _plan(run, method, plan)
             _start_row(row, snapshot, run.scene, lease_key)
             session.add(row)
             session.flush()
@@ -192,6 +210,7 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
         )
         run = EditRun(edit_id, c.id, row.scene_index, Instruction.parse(row.edit_prompt), snapshot, lease_key)
         run.recorded, run.costs = recorded, dict(recorded.costs)
+        _plan(run, row.method, row.plan)
         _start_row(row, snapshot, run.scene, lease_key)
         run.attempt = row.attempts
         c.status = "processing"
@@ -316,6 +335,8 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
             video_key=run.new_scene.key,
             thumbnail_key=run.new_scene.thumbnail_key,
         )
+        if run.new_duration is not None:
+            scene["duration"] = run.new_duration
         cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
         c.campaign_json = cj
         c.version = c.version + 1
@@ -340,7 +361,7 @@ def _record_versions(session: Session, run: EditRun, row: EditHistory, final: St
         video_key=run.new_scene.key,
         thumbnail_key=run.new_scene.thumbnail_key,
         prompt=run.prompt_edit.modified_prompt,
-        duration=float(run.scene.get("duration", 4)),
+        duration=run.new_duration if run.new_duration is not None else float(run.scene.get("duration", 4)),
         method=row.method,
         user=row.user_name,
         edit_id=run.edit_id,

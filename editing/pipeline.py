@@ -1,6 +1,8 @@
 """SceneEditPipeline: one scene edit as its named steps, with a progress callback.
 
-rewrite_prompt → generate_scene → store_scene → render_final → save
+A regeneration:  rewrite_prompt → generate_scene → store_scene → render_final → save
+A quick adjust:  rewrite_prompt → adjust_scene → store_scene → render_final → save
+A revert:        restore_scene → render_final → save
 
 Every file is written under a new, write-once key before the database commit, and the
 commit (:func:`editing.ledger.commit`) is the moment the edit becomes visible. A failure
@@ -10,6 +12,7 @@ the failure and any money already spent, and the campaign its status and error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import tempfile
@@ -21,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from editing import assets, ledger, queries
+from editing import assets, ledger, queries, versions
 from editing.context import Atelier
 from editing.db.models import EditHistory
 from editing.domain import Instruction, validate_scene_index
@@ -33,10 +36,16 @@ from editing.errors import (
     ProviderError,
     ProviderTimeout,
 )
+from editing.estimates import ADJUST_PROVIDER
 from editing.jobs.lease import new_lease_key
 from editing.ledger import EditRun
+from editing.media.adjust import adjust_scene
+from editing.methods import DEFAULT_METHOD, Method, decide
 from editing.providers.base import GeneratedScene, PromptEdit, SceneRequest, VideoGenerator
+from editing.providers.offline.editor import OfflinePromptEditor
 from editing.service import EditService
+from editing.storage.keys import thumbnail_key
+from editing.versions import revert_plan
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,8 @@ class Step(StrEnum):
 
     REWRITE_PROMPT = "rewrite_prompt"
     GENERATE_SCENE = "generate_scene"
+    ADJUST_SCENE = "adjust_scene"
+    RESTORE_SCENE = "restore_scene"
     STORE_SCENE = "store_scene"
     RENDER_FINAL = "render_final"
     SAVE = "save"
@@ -63,12 +74,32 @@ class Step(StrEnum):
 _LABELS = {
     Step.REWRITE_PROMPT: ("Rewrite prompt", "asking the prompt editor"),
     Step.GENERATE_SCENE: ("Generate scene", "rendering the scene"),
+    Step.ADJUST_SCENE: ("Adjust scene", "grading the current clip"),
+    Step.RESTORE_SCENE: ("Restore version", "fetching the earlier version"),
     Step.STORE_SCENE: ("Store scene", "normalizing and storing"),
     Step.RENDER_FINAL: ("Render final video", "joining scenes and mixing audio"),
     Step.SAVE: ("Save", "saving the campaign"),
 }
-#: (step, label) in order, for progress displays.
-STEPS: tuple[tuple[str, str], ...] = tuple((s.value, s.label) for s in Step)
+_METHOD_STEPS: dict[Method, tuple[Step, ...]] = {
+    Method.REGENERATE: (
+        Step.REWRITE_PROMPT,
+        Step.GENERATE_SCENE,
+        Step.STORE_SCENE,
+        Step.RENDER_FINAL,
+        Step.SAVE,
+    ),
+    Method.ADJUST: (Step.REWRITE_PROMPT, Step.ADJUST_SCENE, Step.STORE_SCENE, Step.RENDER_FINAL, Step.SAVE),
+    Method.REVERT: (Step.RESTORE_SCENE, Step.RENDER_FINAL, Step.SAVE),
+}
+
+
+def steps_of(method: str) -> tuple[tuple[str, str], ...]:
+    """(step, label) of an edit by ``method``, in order, for progress displays."""
+    return tuple((s.value, s.label) for s in _METHOD_STEPS[Method(method)])
+
+
+#: (step, label) of a regeneration, in order.
+STEPS: tuple[tuple[str, str], ...] = steps_of(Method.REGENERATE)
 
 
 @dataclass(frozen=True)
@@ -122,11 +153,20 @@ class SceneEditPipeline:
         brand: str | None = None,
         user: str | None = None,
         on_progress: ProgressCallback | None = None,
+        method: str = DEFAULT_METHOD,
+        keep_length: bool = True,
+        source_version: int | None = None,
+        plan: dict[str, Any] | None = None,
     ) -> None:
         """Validate the request; nothing is written until :meth:`run`.
 
+        ``method`` is auto (a quick adjust when the instruction is wholly grading or timing,
+        else a regeneration), adjust, regenerate, or revert (to ``source_version``). ``plan``
+        is what an accepted edit's row fixed (its method is then taken as it is).
+
         Raises:
-            InputError: empty / over-long instruction or scene index out of range (negative too).
+            InputError: empty / over-long instruction, scene index out of range (negative too),
+                a quick adjust the instruction cannot be, or a revert to a version that does not exist.
             NotFoundError: unknown campaign, or one of another brand.
         """
         self.ctx = ctx
@@ -139,9 +179,19 @@ class SceneEditPipeline:
         with ctx.db.Session() as session:
             campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
             self.campaign_id = campaign.id
-            self.scene_index = validate_scene_index(
-                scene_index, len(campaign.campaign_json.get("scenes", []))
-            )
+            cj = campaign.campaign_json
+            self.scene_index = validate_scene_index(scene_index, len(cj.get("scenes", [])))
+            if plan is not None:
+                self.method, self.plan = Method(method), plan
+            elif method == Method.REVERT:
+                self.method, self.plan = (
+                    Method.REVERT,
+                    revert_plan(session, campaign, scene_index, source_version),
+                )
+            else:
+                self.method, self.plan = decide(
+                    cj, self.scene_index, self.instruction.text, method, keep_length
+                )
 
     @classmethod
     def for_edit(
@@ -162,19 +212,32 @@ class SceneEditPipeline:
                 row.edit_prompt,
                 row.user_name,
             )
-        pipeline = cls(campaign_id, scene_index, text, ctx=ctx, user=user, on_progress=on_progress)
+            method, plan = row.method, dict(row.plan or {})
+        pipeline = cls(
+            campaign_id,
+            scene_index,
+            text,
+            ctx=ctx,
+            user=user,
+            on_progress=on_progress,
+            method=method,
+            plan=plan,
+        )
         pipeline.edit_id = edit_id
         return pipeline
 
     def steps(self) -> tuple[tuple[Step, Callable[[EditRun], str]], ...]:
-        """Each step and the method that does it; a method returns its progress message."""
-        return (
-            (Step.REWRITE_PROMPT, self.rewrite_prompt),
-            (Step.GENERATE_SCENE, self.generate_scene),
-            (Step.STORE_SCENE, self.store_scene),
-            (Step.RENDER_FINAL, self.render_final),
-            (Step.SAVE, self.save),
-        )
+        """Each step of this edit's method and the method that does it; it returns its progress message."""
+        do: dict[Step, Callable[[EditRun], str]] = {
+            Step.REWRITE_PROMPT: self.rewrite_prompt,
+            Step.GENERATE_SCENE: self.generate_scene,
+            Step.ADJUST_SCENE: self.adjust_scene,
+            Step.RESTORE_SCENE: self.restore_scene,
+            Step.STORE_SCENE: self.store_scene,
+            Step.RENDER_FINAL: self.render_final,
+            Step.SAVE: self.save,
+        }
+        return tuple((step, do[step]) for step in _METHOD_STEPS[self.method])
 
     def run(self) -> dict[str, Any]:
         """Execute the edit; returns the seed's result dict.
@@ -204,7 +267,14 @@ class SceneEditPipeline:
             run = ledger.claim(self.ctx, self.edit_id, lease_key=lease_key)
         else:
             args = (self.ctx, self.campaign_id, self.scene_index, self.instruction)
-            run = ledger.begin(*args, brand=self.brand, user=self.user, lease_key=lease_key)
+            run = ledger.begin(
+                *args,
+                brand=self.brand,
+                user=self.user,
+                lease_key=lease_key,
+                method=self.method,
+                plan=self.plan,
+            )
         if run is not None:  # from now on, progress is on the edit's row for everyone to follow
             from editing.jobs.progress import ProgressWriter
 
@@ -232,31 +302,50 @@ class SceneEditPipeline:
     # -- the steps -----------------------------------------------------------------------------
 
     def rewrite_prompt(self, run: EditRun) -> str:
-        """The prompt editor rewrites the prompt; a rewrite already recorded (resumed edit) is reused."""
-        editor = self.ctx.prompt_editor()
+        """The prompt editor rewrites the prompt; one already recorded (a preview, a resumed edit) is reused.
+
+        A quick adjust without a preview is described by the offline editor, which is free.
+        """
         if run.recorded.modified_prompt:
             summary = run.recorded.changes_summary or ""
-            provider = run.recorded.prompt_provider or editor.name
+            provider = run.recorded.prompt_provider or "preview"
             run.prompt_edit = PromptEdit(run.recorded.modified_prompt, summary, provider=provider)
             return summary
-        edit = EditService(editor).modify_prompt(
-            original_prompt=run.scene.get("background_prompt", ""),
-            instruction=run.instruction,
-            style_spec=run.snapshot.style_spec,
-            scene_role=run.scene.get("role", "unknown"),
-            perfume_name=run.snapshot.perfume_name,
-        )
+        if run.method == Method.ADJUST:
+            edit = self._describe_adjustment(run)
+        else:
+            edit = EditService(self.ctx.prompt_editor()).modify_prompt(
+                original_prompt=run.scene.get("background_prompt", ""),
+                instruction=run.instruction,
+                style_spec=run.snapshot.style_spec,
+                scene_role=run.scene.get("role", "unknown"),
+                perfume_name=run.snapshot.perfume_name,
+            )
         run.prompt_edit = edit
         run.costs["prompt"] = float(edit.cost)
-        provider = edit.provider or editor.name
         ledger.record(
             self.ctx,
             run,
             modified_prompt=edit.modified_prompt,
             changes_summary=edit.changes_summary,
-            prompt_provider=provider,
+            prompt_provider=edit.provider,
         )
         return edit.changes_summary
+
+    def _describe_adjustment(self, run: EditRun) -> PromptEdit:
+        """The prompt after a quick adjust: the offline editor's rewrite ($0), the same prompt for a trim."""
+        assert run.adjustment is not None
+        summary = "Quick adjust: " + ", ".join(run.adjustment.describe())
+        prompt = run.scene.get("background_prompt", "")
+        editor = OfflinePromptEditor(self.ctx.settings)
+        role, perfume = run.scene.get("role", "unknown"), run.snapshot.perfume_name
+        # timing only ("trim to 3 s"): the picture, so the prompt, stays as it is
+        with contextlib.suppress(InputError):
+            edit = editor.modify_scene_prompt(
+                prompt, run.instruction.text, run.snapshot.style_spec, role, perfume
+            )
+            prompt = edit.modified_prompt
+        return PromptEdit(prompt, summary, cost=0.0, provider="offline")
 
     def generate_scene(self, run: EditRun) -> str:
         """Render the scene; a paid prediction is created once and resumed, never paid twice."""
@@ -319,14 +408,51 @@ class SceneEditPipeline:
                 resume_prediction_id=prediction["id"],
             )
 
+    def adjust_scene(self, run: EditRun) -> str:
+        """Apply the quick adjust to the current clip with ffmpeg: $0, the rest of the shot unchanged."""
+        assert run.adjustment is not None
+        work = run.work / "adjusted"
+        work.mkdir()
+        source = assets.fetch_verified(self.ctx.vault, run.scene["video_key"], work, "current.mp4")
+        duration = float(run.scene.get("duration", 4))
+        run.scene_path = work / "adjusted.mp4"
+        adjust_scene(source, run.scene_path, run.adjustment, self.ctx.video_format, duration)
+        if run.adjustment.retimes:
+            run.new_duration = run.adjustment.duration_after(duration)
+        ledger.record(self.ctx, run, video_provider=ADJUST_PROVIDER)
+        return ", ".join(run.adjustment.describe())
+
+    def restore_scene(self, run: EditRun) -> str:
+        """Make an earlier version current again: its file (checked) and prompt, nothing paid."""
+        assert run.source_version is not None
+        with self.ctx.db.Session() as session:
+            old = versions.scene_version(
+                session, run.campaign_id, run.snapshot.keys.variation, run.scene_index, run.source_version
+            )
+            key, thumb, prompt, duration = old.video_key, old.thumbnail_key, old.prompt, old.duration
+        work = run.work / "restored"
+        work.mkdir()
+        run.scene_path = assets.fetch_verified(self.ctx.vault, key, work, "restored.mp4")
+        run.new_scene = assets.StoredVideo(
+            key=key, thumbnail_key=thumb or thumbnail_key(key), duration=duration
+        )
+        if abs(duration - float(run.scene.get("duration", 4))) > 1e-6:
+            run.new_duration = duration
+        summary = f"Back to version {run.source_version}"
+        run.prompt_edit = PromptEdit(prompt, summary, cost=0.0, provider="atelier")
+        ledger.record(self.ctx, run, modified_prompt=prompt, changes_summary=summary, scene_key_after=key)
+        return summary
+
     def store_scene(self, run: EditRun) -> str:
         """Normalize the new scene to the campaign's format and store it under a new key."""
-        assert run.generated is not None
-        gen_dir = run.generated.path.parent
-        duration = float(run.scene.get("duration", 4))
-        run.scene_path = assets.prepare_scene(run.generated.path, gen_dir, self.ctx.video_format, duration)
+        if run.scene_path is None:  # a generated scene: normalized here (an adjusted one already is)
+            assert run.generated is not None
+            duration = float(run.scene.get("duration", 4))
+            run.scene_path = assets.prepare_scene(
+                run.generated.path, run.generated.path.parent, self.ctx.video_format, duration
+            )
         key = run.snapshot.keys.scene(run.scene_index, run.version())
-        run.new_scene = assets.store_video(self.ctx.vault, run.scene_path, key, gen_dir)
+        run.new_scene = assets.store_video(self.ctx.vault, run.scene_path, key, run.scene_path.parent)
         run.written += run.new_scene.keys
         ledger.record(self.ctx, run, scene_key_after=run.new_scene.key)
         return run.new_scene.key
@@ -349,15 +475,18 @@ class SceneEditPipeline:
 
     def _render(self, run: EditRun, scene_keys: list[str], version: str) -> assets.StoredVideo:
         """The final from the stored scenes (each checked against its recorded SHA-256) and the new one."""
-        assert run.scene_path is not None
+        assert run.scene_path is not None and run.new_scene is not None
         render_dir = Path(tempfile.mkdtemp(dir=run.work, prefix="render-"))
         storage = self.ctx.storage
+        keys = list(scene_keys)
+        keys[run.scene_index] = run.new_scene.key
         paths = [
             run.scene_path if i == run.scene_index else assets.fetch(storage, k, render_dir, f"s{i}.mp4")
-            for i, k in enumerate(scene_keys)
+            for i, k in enumerate(keys)
         ]
-        expected = assets.expected_scenes(self.ctx.vault, scene_keys)
-        expected[run.scene_index] = None  # made by this run, moments ago
+        expected = assets.expected_scenes(self.ctx.vault, keys)
+        if run.new_scene.key in run.written:
+            expected[run.scene_index] = None  # made by this run, moments ago
         local = assets.render_final(
             storage,
             paths,
@@ -442,9 +571,19 @@ def edit_scene(
     brand: str | None = None,
     user: str | None = None,
     on_progress: ProgressCallback | None = None,
+    method: str = DEFAULT_METHOD,
+    keep_length: bool = True,
 ) -> dict[str, Any]:
-    """Validate and run one scene edit (what the editor page and `python -m editing edit` call)."""
+    """Validate and run one scene edit in this thread (tests, benchmarks, `edit --direct`)."""
     pipeline = SceneEditPipeline(
-        campaign_id, scene_index, edit_instruction, ctx=ctx, brand=brand, user=user, on_progress=on_progress
+        campaign_id,
+        scene_index,
+        edit_instruction,
+        ctx=ctx,
+        brand=brand,
+        user=user,
+        on_progress=on_progress,
+        method=method,
+        keep_length=keep_length,
     )
     return pipeline.run()

@@ -120,6 +120,9 @@ def edit_record(row: EditHistory) -> EditHistoryRecord:
         prompt_provider=row.prompt_provider,
         video_provider=row.video_provider,
         cost_breakdown=dict(row.cost_breakdown or {}),
+        method=row.method,
+        group_id=str(row.group_id) if row.group_id else None,
+        preview_id=str(row.preview_id) if row.preview_id else None,
     )
 
 

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from editing import queries
 from editing.context import Atelier
-from editing.db.models import FinalVersion, SceneVersion
+from editing.db.models import Campaign, FinalVersion, SceneVersion
 from editing.domain import iso_utc, validate_scene_index
-from editing.errors import NotFoundError
+from editing.errors import InputError, NotFoundError
+from editing.methods import Method
 
-METHODS = ("original", "regenerate", "adjust", "revert", "upload", "import")
+METHODS = tuple(m.value for m in Method)
 
 
 @dataclass(frozen=True)
@@ -222,3 +223,45 @@ def list_final_versions(
         )
         for i, r in enumerate(rows)
     ]
+
+
+def revert_plan(
+    session: Session, campaign: Campaign, scene_index: int, version: int | None
+) -> dict[str, Any]:
+    """The plan of a revert of scene ``scene_index`` to ``version`` (what its edit row records).
+
+    Raises:
+        InputError: no version given, a version that does not exist, or the current one.
+    """
+    if version is None:
+        raise InputError("Say which version to go back to")
+    variation = int(campaign.campaign_json.get("selected_variation_index", 0))
+    rows = scene_version_rows(session, campaign.id, variation, scene_index)
+    numbers = [r.version for r in rows]
+    if version not in numbers:
+        have = f"versions 1 to {numbers[-1]}" if numbers else "no versions"
+        raise InputError(f"Scene {scene_index} has {have}; there is no version {version}")
+    if version == numbers[-1]:
+        raise InputError(f"Version {version} is already the current version of scene {scene_index}")
+    return {"source_version": version}
+
+
+def scene_version(
+    session: Session, campaign_id: uuid.UUID, variation: int, scene_index: int, version: int
+) -> SceneVersion:
+    """One version of a scene.
+
+    Raises:
+        NotFoundError: it does not exist.
+    """
+    row = session.scalars(
+        select(SceneVersion).where(
+            SceneVersion.campaign_id == campaign_id,
+            SceneVersion.variation == variation,
+            SceneVersion.scene_index == scene_index,
+            SceneVersion.version == version,
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"Scene {scene_index} has no version {version}")
+    return row

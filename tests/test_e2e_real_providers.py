@@ -91,7 +91,7 @@ def test_full_edit_lands_in_s3(world: dict[str, Any], tmp_path: Path) -> None:
     keys_before = s3.keys(BUCKET)
     assert len(keys_before) == 9  # 3 scenes + 3 thumbnails + music bed + final + its thumbnail
 
-    result = edit_scene(ctx, cid, 1, "make it warmer, golden hour light")
+    result = edit_scene(ctx, cid, 1, "make it warmer, golden hour light", method="regenerate")
 
     # One LLM call, one paid prediction, and the cost is what they reported.
     assert len(openai.chat_requests) == 1 and len(replicate.creates) == 1
@@ -133,7 +133,7 @@ def test_download_failure_resumes_the_same_prediction(world: dict[str, Any]) -> 
     replicate: FakeReplicate = world["replicate"]
     replicate.file_failures = 1  # the delivery host fails once
 
-    result = edit_scene(world["ctx"], world["cid"], 0, "add soft morning mist")
+    result = edit_scene(world["ctx"], world["cid"], 0, "add soft morning mist", method="regenerate")
 
     assert result["success"] and len(replicate.creates) == 1
     assert len(replicate.requests_to("GET", "/files/")) == 2
@@ -168,7 +168,7 @@ def test_a_paid_prediction_whose_video_cannot_be_fetched_is_recorded_once(world:
     replicate: FakeReplicate = world["replicate"]
     replicate.file_failures = 10  # the delivery host keeps failing: first try and the resume
     with pytest.raises(ProviderError, match="503"):
-        edit_scene(ctx, world["cid"], 1, "make it brighter")
+        edit_scene(ctx, world["cid"], 1, "make it brighter", method="regenerate")
     assert len(replicate.creates) == 1  # resumed, never paid twice
     [row] = _history(ctx)
     video = ReplicateVideoGenerator(ctx.settings).estimate_cost(1.0)
@@ -185,7 +185,7 @@ def test_a_failed_prediction_leaves_the_campaign_as_it_was(world: dict[str, Any]
     keys_before = world["s3"].keys(BUCKET)
 
     with pytest.raises(ProviderError, match="E005: model crashed"):
-        edit_scene(ctx, world["cid"], 1, "make it brighter")
+        edit_scene(ctx, world["cid"], 1, "make it brighter", method="regenerate")
 
     after = campaigns.campaign_overview(ctx, world["cid"])
     assert [s.video_url.split("?")[0] for s in after.scenes] == [
@@ -205,7 +205,7 @@ def test_storage_refusing_before_the_edit_costs_nothing(world: dict[str, Any]) -
     s3.require_auth()  # the bucket rejects our (unknown) access key from the start
     try:
         with pytest.raises(StorageError, match="credentials"):
-            edit_scene(ctx, world["cid"], 1, "make it brighter")
+            edit_scene(ctx, world["cid"], 1, "make it brighter", method="regenerate")
     finally:
         s3.require_auth(False)
     after = campaigns.campaign_overview(ctx, world["cid"])
@@ -228,7 +228,14 @@ def test_storage_refusing_mid_edit_leaves_the_campaign_whole(world: dict[str, An
 
     try:
         with pytest.raises(StorageError, match="credentials"):
-            edit_scene(ctx, world["cid"], 1, "make it brighter", on_progress=revoke_after_generation)
+            edit_scene(
+                ctx,
+                world["cid"],
+                1,
+                "make it brighter",
+                method="regenerate",
+                on_progress=revoke_after_generation,
+            )
     finally:
         s3.require_auth(False)
 

@@ -45,7 +45,9 @@ def test_a_scene_corrupted_in_place_is_refused_by_the_next_render(ctx: Atelier, 
     before = campaigns.campaign_overview(ctx, demo)
     _corrupt_in_place(_scene_path(ctx, demo, 1))
     with pytest.raises(CorruptFileError) as exc:
-        edit_scene(ctx, demo, 0, "make it brighter")  # another scene: the final must re-join scene 2
+        edit_scene(
+            ctx, demo, 0, "make it brighter", method="regenerate"
+        )  # another scene: the final must re-join scene 2
     message = str(exc.value)
     assert "scene 2 (scene_2_bg.mp4) changed since it was stored" in message and "\n" not in message
     after = campaigns.campaign_overview(ctx, demo)

@@ -42,7 +42,7 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
         assert info.duration == pytest.approx(20.0, abs=0.1)
 
         events: list[ProgressEvent] = []
-        result = edit_scene(ctx, cid, 1, "make it brighter", on_progress=events.append)
+        result = edit_scene(ctx, cid, 1, "make it brighter", method="regenerate", on_progress=events.append)
 
         assert set(result) >= {"success", "campaign_id", "scene_index", "cost", "duration_seconds",
                                "changes_summary", "new_video_url"}  # fmt: skip
@@ -84,8 +84,8 @@ def test_demo_edit_end_to_end(make_settings: Any) -> None:
 
 
 def test_second_edit_builds_on_first(ctx: Atelier, demo: str) -> None:
-    first = edit_scene(ctx, demo, 0, "make it warmer")
-    second = edit_scene(ctx, demo, 0, "slow motion")
+    first = edit_scene(ctx, demo, 0, "make it warmer", method="regenerate")
+    second = edit_scene(ctx, demo, 0, "slow motion", method="regenerate")
     scene = campaigns.list_scenes(ctx, demo)[0]
     assert scene.edit_count == 2
     assert scene.background_prompt == second["modified_prompt"]
@@ -117,12 +117,12 @@ def test_bad_input_changes_nothing(
 def test_unknown_or_foreign_campaign(ctx: Atelier, demo: str) -> None:
     before = _state(ctx, demo)
     with pytest.raises(NotFoundError, match="not found"):
-        edit_scene(ctx, "00000000-0000-0000-0000-000000000000", 0, "brighter")
+        edit_scene(ctx, "00000000-0000-0000-0000-000000000000", 0, "brighter", method="regenerate")
     with pytest.raises(NotFoundError, match="not found"):
-        edit_scene(ctx, "not-a-uuid", 0, "brighter")
+        edit_scene(ctx, "not-a-uuid", 0, "brighter", method="regenerate")
     # the demo belongs to the demo brand: another brand cannot see or edit it
     with pytest.raises(NotFoundError, match="not found"):
-        edit_scene(ctx, demo, 0, "brighter", brand="Another House")
+        edit_scene(ctx, demo, 0, "brighter", method="regenerate", brand="Another House")
     with pytest.raises(NotFoundError):
         campaigns.list_scenes(ctx, demo, brand="Another House")
     assert _state(ctx, demo) == before
@@ -131,7 +131,7 @@ def test_unknown_or_foreign_campaign(ctx: Atelier, demo: str) -> None:
 def test_unmappable_instruction_is_refused_without_a_row(ctx: Atelier, demo: str) -> None:
     before = _state(ctx, demo)
     with pytest.raises(InputError):
-        edit_scene(ctx, demo, 0, "what is the weather")
+        edit_scene(ctx, demo, 0, "what is the weather", method="regenerate")
     assert _state(ctx, demo) == before
 
 
@@ -174,7 +174,7 @@ def test_failed_generation_keeps_campaign_and_records_spend(
     ctx, cid = corrupt
     before = _state(ctx, cid)
     with pytest.raises(Exception, match=r"not a video"):
-        edit_scene(ctx, cid, 0, "make it brighter")
+        edit_scene(ctx, cid, 0, "make it brighter", method="regenerate")
     after = _state(ctx, cid)
     assert after["json"] == before["json"]  # scene, prompt and final untouched
     assert after["files"] == before["files"]  # nothing stored, no temp file behind
@@ -188,7 +188,7 @@ def test_failed_generation_keeps_campaign_and_records_spend(
     # the next good edit (offline generator again) clears the failure
     good = Atelier.open(make_settings())
     try:
-        edit_scene(good, cid, 0, "make it brighter")
+        edit_scene(good, cid, 0, "make it brighter", method="regenerate")
         assert campaigns.campaign_overview(good, cid).status == "completed"
     finally:
         good.close()
@@ -200,9 +200,9 @@ def test_concurrent_edit_of_another_scene_is_kept_in_final(ctx: Atelier, demo: s
 
     def interleave(ev: ProgressEvent) -> None:
         if ev.step == "store_scene" and ev.state == "done" and not fired:
-            fired.append(edit_scene(ctx, demo, 2, "make it darker"))
+            fired.append(edit_scene(ctx, demo, 2, "make it darker", method="regenerate"))
 
-    result = edit_scene(ctx, demo, 0, "make it brighter", on_progress=interleave)
+    result = edit_scene(ctx, demo, 0, "make it brighter", method="regenerate", on_progress=interleave)
     scenes = campaigns.list_scenes(ctx, demo)
     assert scenes[0].edit_count == 1 and scenes[2].edit_count == 1  # no lost update
     overview = campaigns.campaign_overview(ctx, demo)
@@ -222,11 +222,11 @@ def test_a_second_edit_of_a_scene_being_edited_is_refused_before_anything(ctx: A
     def interleave(ev: ProgressEvent) -> None:
         if ev.step == "store_scene" and ev.state == "done" and not refused:
             try:
-                edit_scene(ctx, demo, 1, "make it darker")
+                edit_scene(ctx, demo, 1, "make it darker", method="regenerate")
             except ConflictError as exc:
                 refused.append(exc)
 
-    result = edit_scene(ctx, demo, 1, "make it brighter", on_progress=interleave)
+    result = edit_scene(ctx, demo, 1, "make it brighter", method="regenerate", on_progress=interleave)
     assert refused and "being edited by tester" in str(refused[0]) and "\n" not in str(refused[0])
     scene = campaigns.list_scenes(ctx, demo)[1]
     assert scene.edit_count == 1 and scene.background_prompt == result["modified_prompt"]
@@ -237,7 +237,7 @@ def test_a_broken_progress_display_never_fails_an_edit(ctx: Atelier, demo: str) 
     def broken(ev: ProgressEvent) -> None:
         raise RuntimeError(f"display broke on {ev.step}")
 
-    result = edit_scene(ctx, demo, 0, "make it brighter", on_progress=broken)
+    result = edit_scene(ctx, demo, 0, "make it brighter", method="regenerate", on_progress=broken)
     assert Path(result["new_video_url"]).exists()
     assert [h.status for h in campaigns.get_history(ctx, demo)] == ["completed"]
     assert campaigns.campaign_overview(ctx, demo).final_video_url == result["new_video_url"]
@@ -251,7 +251,7 @@ def test_interruption_mid_edit_is_recorded_and_changes_nothing(ctx: Atelier, dem
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        edit_scene(ctx, demo, 0, "make it brighter", on_progress=interrupt)
+        edit_scene(ctx, demo, 0, "make it brighter", method="regenerate", on_progress=interrupt)
     after = _state(ctx, demo)
     assert after["json"] == before["json"] and after["version"] == before["version"]
     [rec] = campaigns.get_history(ctx, demo)
@@ -275,7 +275,7 @@ def test_failed_edit_adds_spend_without_losing_a_concurrent_commit(corrupt: tupl
                 )  # fmt: skip
 
     with pytest.raises(Exception, match="not a video"):
-        edit_scene(ctx, cid, 0, "make it brighter", on_progress=concurrent_commit)
+        edit_scene(ctx, cid, 0, "make it brighter", method="regenerate", on_progress=concurrent_commit)
     assert campaigns.campaign_overview(ctx, cid).cost == pytest.approx(1.25)
 
 

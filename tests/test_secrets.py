@@ -88,7 +88,7 @@ def test_no_secret_in_logs_errors_or_traces(
         ctx = Atelier.open(make_settings(**env))
         try:
             cid = str(create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
-            edit_scene(ctx, cid, 0, "make it warmer")  # succeeds, through both clients
+            edit_scene(ctx, cid, 0, "make it warmer", method="regenerate")  # succeeds, through both clients
             errors = []
             for broken in (
                 {"OPENAI_API_KEY": OPENAI_KEY + "-wrong"},
@@ -97,7 +97,7 @@ def test_no_secret_in_logs_errors_or_traces(
                 bad = Atelier.open(make_settings(**{**env, **broken}))
                 try:
                     with pytest.raises(AtelierError) as exc:
-                        edit_scene(bad, cid, 1, "make it brighter")
+                        edit_scene(bad, cid, 1, "make it brighter", method="regenerate")
                     errors.append(str(exc.value))
                     errors.append("".join(traceback.format_exception(exc.value)))
                 finally:

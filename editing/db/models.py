@@ -153,10 +153,12 @@ class EditHistory(Base):
     estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
     estimated_seconds: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     # How it changed the scene: regenerate | adjust | revert | upload; edits of one "edit all
-    # scenes" share a group; an edit made from a preview names it.
+    # scenes" share a group; an edit made from a preview names it. The plan is what the method
+    # does, fixed when the edit is accepted: {"adjustment": {...}} or {"source_version": n}.
     method: Mapped[str] = mapped_column(String(20), default="regenerate", server_default="regenerate")
     group_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     preview_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class StoredFile(Base):
@@ -241,3 +243,4 @@ class Preview(Base):
     user_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     used_by_edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    error: Mapped[str | None] = mapped_column(Text)  # the rewrite failed (its tokens may still be spend)

@@ -19,13 +19,16 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from editing import estimates, ledger, queries
 from editing.context import Atelier
-from editing.db.models import Campaign, EditHistory
-from editing.domain import Instruction, validate_scene_index
+from editing.db.models import Campaign, EditHistory, Preview
+from editing.domain import Instruction, validate_prompt, validate_scene_index
 from editing.errors import AtelierError, InputError, NotFoundError
 from editing.jobs import runner
+from editing.methods import DEFAULT_METHOD, Method, decide
+from editing.preview import claim_preview
 
 #: Job states a caller can see (the edit row's status).
 TERMINAL = ("completed", "failed")
@@ -62,6 +65,7 @@ class JobStatus:
     instruction: str
     result: dict[str, Any] | None = None
     error: str | None = None
+    method: str = "regenerate"
 
     @property
     def done(self) -> bool:
@@ -71,62 +75,171 @@ class JobStatus:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class EditRequest:
+    """What an edit asks, beyond its scene: how to make it, and from which preview."""
+
+    method: str = DEFAULT_METHOD  # auto | adjust | regenerate
+    keep_length: bool = True  # a quick speed change keeps the scene's length
+    preview_id: str | None = None  # use this preview's rewrite (no second LLM call, no second charge)
+    prompt: str | None = None  # the preview's prompt corrected by hand
+    group_id: uuid.UUID | None = None  # one of the edits of an "edit all scenes"
+
+
 def submit_edit(
     ctx: Atelier,
     campaign_id: str | uuid.UUID,
     scene_index: int,
-    edit_instruction: str,
+    edit_instruction: str = "",
     *,
     brand: str | None = None,
     user: str | None = None,
     idempotency_key: str | None = None,
+    request: EditRequest | None = None,
 ) -> EditSceneResponse:
     """Accept an edit: its queued row and its job, in one transaction, before anything is spent.
 
+    With ``request.preview_id`` the instruction may be empty (the preview's is used).
+
     Raises:
-        InputError: empty, over-long or (offline) meaningless instruction; index out of range.
-        NotFoundError: unknown campaign, or one ``brand`` may not see.
+        InputError: empty, over-long or (offline) meaningless instruction; index out of range; a
+            quick adjust the instruction cannot be; a preview of another scene or of an older prompt.
+        NotFoundError: unknown campaign or preview, or a campaign ``brand`` may not see.
         ConflictError: the scene is being edited (queued or running), by whom and since when.
     """
-    instruction = Instruction.parse(edit_instruction)
+    request = request or EditRequest()
     user = user or ctx.settings.user
     key = _idempotency_key(idempotency_key)
     if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
         return earlier
-    with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        scenes = campaign.campaign_json.get("scenes", [])
-        validate_scene_index(scene_index, len(scenes))
-        scene, cj, cid = scenes[scene_index], campaign.campaign_json, campaign.id
-        estimate = estimates.estimate_edit(ctx, scene, instruction.text, session=session)
-    # Refused for free, before anything is written (the offline editor: nothing visual to change).
-    prompt = scene.get("background_prompt", "")
-    ctx.prompt_editor().screen(prompt, instruction.text, cj.get("style_spec", {}), cj.get("perfume_name", ""))
+    accepted = _accept(ctx, campaign_id, scene_index, edit_instruction, request, brand)
     edit_id = uuid.uuid4()
     try:
         with ctx.db.Session.begin() as session:
-            row = EditHistory(edit_id=edit_id, campaign_id=cid, timestamp=datetime.now(UTC), status="queued")
-            row.scene_index, row.variation = scene_index, int(cj.get("selected_variation_index", 0))
-            row.edit_prompt, row.original_prompt, row.user_name = instruction.text, prompt, user
-            row.base_version, row.cost, row.cost_breakdown = 0, Decimal(0), {}
-            row.idempotency_key, row.scene_key_before = key, scene.get("video_key")
-            row.estimated_cost = Decimal(str(round(estimate.cost, 6)))
-            row.estimated_seconds = Decimal(f"{estimate.seconds:.3f}")
+            row = accepted.row(edit_id, user, key)
+            if request.preview_id is not None:
+                campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
+                preview = claim_preview(
+                    session, request.preview_id, campaign=campaign, scene_index=scene_index, edit_id=edit_id
+                )
+                accepted.use_preview(row, preview, request.prompt)
             session.add(row)
             session.flush()  # the partial unique index speaks here: one active edit per scene
             row.job_id = runner.defer_edit(
                 session,
                 edit_id,
-                campaign_id=str(cid),
+                priority=QUICK_PRIORITY if row.method == Method.ADJUST else 0,
+                campaign_id=str(accepted.campaign_id),
                 scene_index=scene_index,
-                edit_instruction=instruction.text,
+                edit_instruction=row.edit_prompt,
             )
-            session.execute(update(Campaign).where(Campaign.id == cid).values(status="processing"))
+            session.execute(
+                update(Campaign).where(Campaign.id == accepted.campaign_id).values(status="processing")
+            )
     except IntegrityError as exc:
         if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
             return earlier  # the same click, twice at once: the first one won
-        raise ledger.busy_scene(ctx, cid, scene_index) from exc
-    return _response(str(row.job_id), estimate.cost, estimate.seconds, scene_index, str(edit_id))
+        raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index) from exc
+    return _response(
+        str(row.job_id), accepted.estimate.cost, accepted.estimate.seconds, scene_index, str(edit_id)
+    )
+
+
+#: Quick adjusts jump the queue: they take seconds, a regeneration minutes.
+QUICK_PRIORITY = 10
+
+
+@dataclass
+class _Accepted:
+    """A checked request: what the queued row will say."""
+
+    campaign_id: uuid.UUID
+    scene_index: int
+    variation: int
+    instruction: str
+    original_prompt: str
+    scene_key: str | None
+    method: Method
+    plan: dict[str, Any]
+    estimate: estimates.Estimate
+    group_id: uuid.UUID | None
+
+    def row(self, edit_id: uuid.UUID, user: str, key: str | None) -> EditHistory:
+        row = EditHistory(edit_id=edit_id, campaign_id=self.campaign_id, timestamp=datetime.now(UTC))
+        row.status, row.scene_index, row.variation = "queued", self.scene_index, self.variation
+        row.edit_prompt, row.original_prompt, row.user_name = self.instruction, self.original_prompt, user
+        row.base_version, row.cost, row.cost_breakdown = 0, Decimal(0), {}
+        row.idempotency_key, row.scene_key_before = key, self.scene_key
+        row.method, row.plan, row.group_id = self.method.value, self.plan or None, self.group_id
+        row.estimated_cost = Decimal(str(round(self.estimate.cost, 6)))
+        row.estimated_seconds = Decimal(f"{self.estimate.seconds:.3f}")
+        return row
+
+    def use_preview(self, row: EditHistory, preview: Preview, prompt: str | None) -> None:
+        """The preview's rewrite on the row, so the job reuses it; a hand correction replaces it."""
+        row.preview_id, row.prompt_provider = preview.id, preview.prompt_provider
+        row.modified_prompt, row.changes_summary = preview.modified_prompt, preview.changes_summary
+        if prompt is not None and prompt != preview.modified_prompt:
+            row.modified_prompt = prompt
+            row.changes_summary = f"{preview.changes_summary} (prompt corrected by hand)".strip()
+
+
+def _accept(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    edit_instruction: str,
+    request: EditRequest,
+    brand: str | None,
+) -> _Accepted:
+    """Check a request and decide its method; refused for free, before anything is written."""
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        cj = campaign.campaign_json
+        validate_scene_index(scene_index, len(cj.get("scenes", [])))
+        text = edit_instruction
+        if request.preview_id is not None and not (text or "").strip():
+            text = _preview_instruction(session, request.preview_id)
+        instruction = Instruction.parse(text)
+        prompt = validate_prompt(request.prompt) if request.prompt is not None else None
+        method_asked = request.method
+        if prompt is not None and method_asked == "auto":
+            method_asked = Method.REGENERATE  # a prompt written by hand is made by the video model
+        method, plan = decide(cj, scene_index, instruction.text, method_asked, request.keep_length)
+        scene = cj["scenes"][scene_index]
+        estimate = estimates.estimate_edit(
+            ctx,
+            scene,
+            instruction.text,
+            session=session,
+            method=method,
+            prompt_paid=request.preview_id is not None,
+        )
+        accepted = _Accepted(
+            campaign_id=campaign.id,
+            scene_index=scene_index,
+            variation=int(cj.get("selected_variation_index", 0)),
+            instruction=instruction.text,
+            original_prompt=scene.get("background_prompt", ""),
+            scene_key=scene.get("video_key"),
+            method=method,
+            plan=plan,
+            estimate=estimate,
+            group_id=request.group_id,
+        )
+    if method == Method.REGENERATE and request.preview_id is None:
+        # the offline editor refuses an instruction with nothing visual in it, for free, now
+        ctx.prompt_editor().screen(
+            accepted.original_prompt, instruction.text, cj.get("style_spec", {}), cj.get("perfume_name", "")
+        )
+    return accepted
+
+
+def _preview_instruction(session: Session, preview_id: str) -> str:
+    row = session.get(Preview, queries.parse_uuid(preview_id, "Preview"))
+    if row is None:
+        raise NotFoundError(f"Preview {preview_id} not found")
+    return row.instruction
 
 
 def _idempotency_key(key: str | None) -> str | None:
@@ -161,14 +274,16 @@ def _earlier_submission(ctx: Atelier, key: str, brand: str | None) -> EditSceneR
 def enqueue_job(name: str, *, ctx: Atelier | None = None, **kwargs: Any) -> str:
     """The seed's entry point; returns the job id.
 
-    ``enqueue_job("edit_scene", campaign_id=…, scene_index=…, edit_instruction=…)``
+    ``enqueue_job("edit_scene", campaign_id=…, scene_index=…, edit_instruction=…)``, and
+    optionally the fields of :class:`EditRequest` (``method="adjust"``, ``preview_id=…``).
 
     Raises:
         InputError: an unknown job name, or a refused request (as :func:`submit_edit`).
     """
     if name != "edit_scene":
         raise InputError(f"unknown job {name!r}; the one job is 'edit_scene'")
-    return submit_edit(ctx or runner.default_context(), **kwargs).job_id
+    fields = {f: kwargs.pop(f) for f in EditRequest.__dataclass_fields__ if f in kwargs}
+    return submit_edit(ctx or runner.default_context(), request=EditRequest(**fields), **kwargs).job_id
 
 
 def _row_for_job(ctx: Atelier, job_id: str | int, brand: str | None) -> EditHistory:
@@ -210,6 +325,7 @@ def status_of(ctx: Atelier, row: EditHistory) -> JobStatus:
         instruction=row.edit_prompt,
         result=_result(ctx, row) if row.status == "completed" else None,
         error=row.error if row.status == "failed" else None,
+        method=row.method,
     )
 
 

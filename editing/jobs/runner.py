@@ -51,10 +51,13 @@ def _app(connector: Any) -> procrastinate.App:
 _DEFERRER = _app(procrastinate.SyncPsycopgConnector())
 
 
-def defer_edit(session: Session, edit_id: uuid.UUID, **seed_args: Any) -> int:
-    """Enqueue the job of edit ``edit_id`` in ``session``'s transaction; returns the job id."""
+def defer_edit(session: Session, edit_id: uuid.UUID, *, priority: int = 0, **seed_args: Any) -> int:
+    """Enqueue the job of edit ``edit_id`` in ``session``'s transaction; returns the job id.
+
+    Jobs of higher ``priority`` are taken first (a quick adjust before a regeneration).
+    """
     connection = session.connection().connection.driver_connection
-    deferrer = _DEFERRER.configure_task(TASK, connection=connection)
+    deferrer = _DEFERRER.configure_task(TASK, connection=connection, priority=priority)
     return int(deferrer.defer(edit_id=str(edit_id), **seed_args))
 
 

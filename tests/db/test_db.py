@@ -102,7 +102,7 @@ def test_timestamps_are_utc_whatever_the_server_timezone(ctx, demo) -> None:  # 
         name = c.execute(text("SELECT current_database()")).scalar()
         c.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'"))
     ctx.db.engine.dispose()  # new connections pick up the setting
-    edit_scene(ctx, demo, 0, "make it brighter")
+    edit_scene(ctx, demo, 0, "make it brighter", method="regenerate")
     [rec] = campaigns.get_history(ctx, demo)
     stamp = datetime.fromisoformat(rec.timestamp.replace("Z", "+00:00"))
     assert abs((datetime.now(UTC) - stamp).total_seconds()) < 120

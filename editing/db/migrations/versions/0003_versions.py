@@ -1,4 +1,4 @@
-"""Scene and final versions (back-filled from the edit history), previews, the edit method.
+"""Scene and final versions (back-filled from the edit history), previews, the edit method and plan.
 
 Revision ID: 0003
 Revises: 0002
@@ -28,6 +28,7 @@ def upgrade() -> None:
     )
     op.add_column("edit_history", sa.Column("group_id", UUID))
     op.add_column("edit_history", sa.Column("preview_id", UUID))
+    op.add_column("edit_history", sa.Column("plan", postgresql.JSONB()))
     op.create_table(
         "scene_versions",
         sa.Column("id", UUID, primary_key=True),
@@ -75,6 +76,7 @@ def upgrade() -> None:
         sa.Column("user_name", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("used_by_edit_id", UUID),
+        sa.Column("error", sa.Text()),
     )
     op.create_check_constraint(
         "ck_edit_history_method", "edit_history", "method IN ('regenerate', 'adjust', 'revert', 'upload')"
@@ -144,5 +146,5 @@ def downgrade() -> None:
     op.drop_table("previews")
     op.drop_table("final_versions")
     op.drop_table("scene_versions")
-    for name in ("preview_id", "group_id", "method"):
+    for name in ("plan", "preview_id", "group_id", "method"):
         op.drop_column("edit_history", name)

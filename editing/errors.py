@@ -47,6 +47,10 @@ class UnmappableInstructionError(InputError):
     """The offline editor found no visual change it could make from the instruction."""
 
 
+class NotApplicableError(InputError):
+    """The instruction cannot apply to this scene (a quick adjust it cannot be, a trim past its end)."""
+
+
 class ConfigError(AtelierError):
     """Settings are missing or malformed."""
 

@@ -81,6 +81,7 @@ class EditRun:
     committed: bool = False
     attempt: int = 1  # 2 and more: resumed after the process that ran it died
     method: str = "regenerate"
+    group_id: uuid.UUID | None = None  # one of an "edit all scenes": the group renders the final once
     adjustment: Adjustment | None = None  # what a quick adjust does
     source_version: int | None = None  # the version a revert restores
     new_duration: float | None = None  # the scene's new length (a trim, a retimed speed change, a revert)
@@ -117,9 +118,14 @@ class EditRun:
 
 
 def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
+    validate_scene_index(scene_index, len(c.campaign_json.get("scenes", [])))
+    return snapshot_of(c)
+
+
+def snapshot_of(c: Campaign) -> Snapshot:
+    """The campaign as it is now: keys, version, scenes, style, audio and final."""
     cj = copy.deepcopy(c.campaign_json)
     scenes = cj.get("scenes", [])
-    validate_scene_index(scene_index, len(scenes))
     variation = int(cj.get("selected_variation_index", c.selected_variation_index or 0))
     return Snapshot(
         keys=CampaignKeys(str(c.brand_id), str(c.perfume_id), str(c.id), variation),
@@ -211,6 +217,7 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
         run = EditRun(edit_id, c.id, row.scene_index, Instruction.parse(row.edit_prompt), snapshot, lease_key)
         run.recorded, run.costs = recorded, dict(recorded.costs)
         _plan(run, row.method, row.plan)
+        run.group_id = row.group_id
         _start_row(row, snapshot, run.scene, lease_key)
         run.attempt = row.attempts
         c.status = "processing"
@@ -234,6 +241,19 @@ def busy_scene(ctx: Atelier, campaign_id: uuid.UUID, scene_index: int) -> Confli
         f"Scene {scene_index} is being edited by {row.user_name} ({row.status} for {since:.0f}s); "
         "wait for that edit to finish, then edit it again"
     )
+
+
+def busy_campaign(ctx: Atelier, campaign_id: uuid.UUID) -> ConflictError:
+    """The refusal of an edit of every scene while one of them is being edited."""
+    with ctx.db.Session() as session:
+        index = session.scalar(
+            select(EditHistory.scene_index).where(
+                EditHistory.campaign_id == campaign_id, EditHistory.status.in_(ACTIVE_STATUSES)
+            )
+        )
+    if index is None:
+        return ConflictError("A scene was being edited; try again")
+    return busy_scene(ctx, campaign_id, index)
 
 
 def record(ctx: Atelier, run: EditRun, **values: Any) -> None:
@@ -299,16 +319,19 @@ def fail(ctx: Atelier, run: EditRun, message: str) -> None:
 Rerender = Callable[[list[str], str], StoredVideo]
 
 
-def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
+def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None:
     """Make the edit visible: the new scene, prompt and final, the cost, the completed row.
 
-    Returns the final video in the campaign (re-rendered if another scene changed meanwhile).
+    Returns the final video in the campaign (re-rendered if another scene changed meanwhile);
+    None for an edit of a group, whose final is rendered once for the group
+    (:func:`editing.finals.settle_group`).
 
     Raises:
         LeaseLost: this process lost the edit's lease and the edit was closed meanwhile.
         ConflictError: another edit changed this scene while this one ran.
     """
-    assert run.prompt_edit is not None and run.new_scene is not None and run.final is not None
+    assert run.prompt_edit is not None and run.new_scene is not None
+    assert run.final is not None or run.group_id is not None
     ctx.leases.check(run.lease_key)
     with ctx.db.Session.begin() as session:
         c = queries.load_campaign(run.campaign_id, session=session, for_update=True)
@@ -325,19 +348,15 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
                 "open the campaign again and repeat the edit"
             )
         final = run.final
-        if c.version != run.snapshot.base_version:
+        if final is not None and c.version != run.snapshot.base_version:
             # Another scene changed meanwhile: the final must include it. Re-render under the lock.
             final = rerender([s["video_key"] for s in cj["scenes"]], run.version(c.version))
-        scene.update(
-            background_prompt=run.prompt_edit.modified_prompt,
-            edit_count=int(scene.get("edit_count", 0)) + 1,
-            last_edited_at=iso_utc(datetime.now(UTC)),
-            video_key=run.new_scene.key,
-            thumbnail_key=run.new_scene.thumbnail_key,
-        )
-        if run.new_duration is not None:
-            scene["duration"] = run.new_duration
-        cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
+        _update_scene(scene, run)
+        if final is None:
+            cj["final_stale"] = True  # the group's last edit renders it
+        else:
+            cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
+            cj.pop("final_stale", None)
         c.campaign_json = cj
         c.version = c.version + 1
         run.duration = run.elapsed
@@ -349,7 +368,20 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo:
     return final
 
 
-def _record_versions(session: Session, run: EditRun, row: EditHistory, final: StoredVideo) -> None:
+def _update_scene(scene: dict[str, Any], run: EditRun) -> None:
+    assert run.prompt_edit is not None and run.new_scene is not None
+    scene.update(
+        background_prompt=run.prompt_edit.modified_prompt,
+        edit_count=int(scene.get("edit_count", 0)) + 1,
+        last_edited_at=iso_utc(datetime.now(UTC)),
+        video_key=run.new_scene.key,
+        thumbnail_key=run.new_scene.thumbnail_key,
+    )
+    if run.new_duration is not None:
+        scene["duration"] = run.new_duration
+
+
+def _record_versions(session: Session, run: EditRun, row: EditHistory, final: StoredVideo | None) -> None:
     """The new scene version and the new final version this edit made."""
     assert run.new_scene is not None and run.prompt_edit is not None
     v = run.snapshot.keys.variation
@@ -368,6 +400,8 @@ def _record_versions(session: Session, run: EditRun, row: EditHistory, final: St
         cost=run.total,
         source_version=run.source_version,
     )
+    if final is None:
+        return
     versions.record_final_version(
         session,
         campaign_id=run.campaign_id,
@@ -379,12 +413,12 @@ def _record_versions(session: Session, run: EditRun, row: EditHistory, final: St
     )
 
 
-def _complete_row(row: EditHistory, run: EditRun, final: StoredVideo) -> None:
+def _complete_row(row: EditHistory, run: EditRun, final: StoredVideo | None) -> None:
     assert run.new_scene is not None
     row.status, row.lease_key, row.finished_at = "completed", None, datetime.now(UTC)
     row.cost = Decimal(str(run.total))
     row.cost_breakdown = dict(run.costs)
     row.duration_seconds = Decimal(f"{run.duration:.3f}")
     row.scene_key_after = run.new_scene.key
-    row.final_key_after = final.key
+    row.final_key_after = final.key if final is not None else None
     row.progress_step, row.progress_fraction = "save", 1.0

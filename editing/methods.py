@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from editing.errors import InputError
+from editing.errors import InputError, NotApplicableError
 from editing.media.adjust import Adjustment
 from editing.providers.offline.look import Look, apply_instruction, parse_prompt, resolve
 from editing.providers.offline.phrases import MODIFIERS, match_normalized
@@ -102,9 +102,13 @@ def read_trim(instruction: str, duration: float) -> tuple[float | None, str]:
     else:
         return None, instruction
     if target < 0.5:
-        raise InputError(f"A scene is at least 0.5 s long; {m.group(0)!r} would leave {max(target, 0):g} s")
+        raise NotApplicableError(
+            f"A scene is at least 0.5 s long; {m.group(0)!r} would leave {max(target, 0):g} s"
+        )
     if target >= duration:
-        raise InputError(f"The scene is {duration:g} s long; trimming makes it shorter, not {target:g} s")
+        raise NotApplicableError(
+            f"The scene is {duration:g} s long; trimming makes it shorter, not {target:g} s"
+        )
     rest = (text[: m.start()] + " " + text[m.end() :]).strip(" ,.;")
     return round(target, 3), rest
 
@@ -153,7 +157,7 @@ class MethodPlan:
         if method == "auto":
             return self.recommended
         if method == Method.ADJUST and not self.adjustable:
-            raise InputError(f"Quick adjust is not possible here: {self.why_not_adjust}")
+            raise NotApplicableError(f"Quick adjust is not possible here: {self.why_not_adjust}")
         return Method(method)
 
 

@@ -93,9 +93,15 @@ _METHOD_STEPS: dict[Method, tuple[Step, ...]] = {
 }
 
 
-def steps_of(method: str) -> tuple[tuple[str, str], ...]:
+def _steps(method: str, group: bool) -> tuple[Step, ...]:
+    """The steps of an edit; an edit of a group leaves the final to the group (rendered once)."""
+    steps = _METHOD_STEPS[Method(method)]
+    return tuple(s for s in steps if not (group and s == Step.RENDER_FINAL))
+
+
+def steps_of(method: str, *, group: bool = False) -> tuple[tuple[str, str], ...]:
     """(step, label) of an edit by ``method``, in order, for progress displays."""
-    return tuple((s.value, s.label) for s in _METHOD_STEPS[Method(method)])
+    return tuple((s.value, s.label) for s in _steps(method, group))
 
 
 #: (step, label) of a regeneration, in order.
@@ -226,7 +232,7 @@ class SceneEditPipeline:
         pipeline.edit_id = edit_id
         return pipeline
 
-    def steps(self) -> tuple[tuple[Step, Callable[[EditRun], str]], ...]:
+    def steps(self, *, group: bool = False) -> tuple[tuple[Step, Callable[[EditRun], str]], ...]:
         """Each step of this edit's method and the method that does it; it returns its progress message."""
         do: dict[Step, Callable[[EditRun], str]] = {
             Step.REWRITE_PROMPT: self.rewrite_prompt,
@@ -237,7 +243,7 @@ class SceneEditPipeline:
             Step.RENDER_FINAL: self.render_final,
             Step.SAVE: self.save,
         }
-        return tuple((step, do[step]) for step in _METHOD_STEPS[self.method])
+        return tuple((step, do[step]) for step in _steps(self.method, group))
 
     def run(self) -> dict[str, Any]:
         """Execute the edit; returns the seed's result dict.
@@ -286,18 +292,31 @@ class SceneEditPipeline:
         try:
             with tempfile.TemporaryDirectory(dir=self.ctx.settings.tmp_dir, prefix="edit-") as tmp:
                 run.work = Path(tmp)
-                for step, do in self.steps():
+                for step, do in self.steps(group=run.group_id is not None):
                     self.progress.emit(step, "running", step.starting)
                     self.progress.emit(step, "done", do(run))
         except Exception as exc:
             error = self._failed(run, exc)
+            self._settle_group(run)
             if error is exc:
                 raise
             raise error from exc
         except BaseException as exc:  # KeyboardInterrupt, SystemExit, a UI's stop signal
             self._interrupted(run, exc)
             raise
+        self._settle_group(run)
         return self._result(run)
+
+    def _settle_group(self, run: EditRun) -> None:
+        """The last edit of a group to end renders the group's final (once, from the current scenes)."""
+        if run.group_id is None:
+            return
+        from editing.finals import settle_group
+
+        try:
+            settle_group(self.ctx, run.group_id)
+        except AtelierError as exc:  # the edit itself is saved; `edit … all` settles again
+            log.warning("group %s: final not rendered yet: %s", run.group_id, exc)
 
     # -- the steps -----------------------------------------------------------------------------
 
@@ -510,8 +529,8 @@ class SceneEditPipeline:
         return final
 
     def _result(self, run: EditRun) -> dict[str, Any]:
-        """The seed's result dict, plus the edit's id, prompt and new scene."""
-        assert run.prompt_edit is not None and run.final is not None and run.new_scene is not None
+        """The seed's result dict, plus the edit's id, prompt and new scene (no final for a group's edit)."""
+        assert run.prompt_edit is not None and run.new_scene is not None
         return {
             "success": True,
             "campaign_id": str(run.campaign_id),
@@ -520,7 +539,7 @@ class SceneEditPipeline:
             "duration_seconds": math.ceil(run.duration),  # the seed's int
             "elapsed_s": round(run.duration, 2),
             "changes_summary": run.prompt_edit.changes_summary,
-            "new_video_url": self.ctx.storage.url(run.final.key),
+            "new_video_url": self.ctx.storage.url(run.final.key) if run.final is not None else None,
             "edit_id": str(run.edit_id),
             "modified_prompt": run.prompt_edit.modified_prompt,
             "new_scene_url": self.ctx.storage.url(run.new_scene.key),

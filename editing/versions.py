@@ -265,3 +265,15 @@ def scene_version(
     if row is None:
         raise NotFoundError(f"Scene {scene_index} has no version {version}")
     return row
+
+
+def first_versions(session: Session, campaign_id: uuid.UUID, variation: int) -> dict[int, str]:
+    """The video key of version 1 (the original cut) of each scene of a campaign variation."""
+    rows = session.execute(
+        select(SceneVersion.scene_index, SceneVersion.video_key).where(
+            SceneVersion.campaign_id == campaign_id,
+            SceneVersion.variation == variation,
+            SceneVersion.version == 1,
+        )
+    ).all()
+    return {int(i): str(k) for i, k in rows}

@@ -80,3 +80,32 @@ def test_revert_to_a_version_of_another_length_restores_the_length(ctx: Atelier,
     result = revert_scene(ctx, demo, 0, 1)
     assert campaigns.list_scenes(ctx, demo)[0].duration == 1
     assert media.probe(Path(result["new_video_url"])).duration == pytest.approx(3.0, abs=0.06)
+
+
+def test_compare_shows_the_scene_and_the_ad_before_and_after(ctx: Atelier, demo: str) -> None:
+    from PIL import Image
+
+    from editing.compare import compare_edit
+
+    result = edit_scene(ctx, demo, 1, "black and white")
+    cmp = compare_edit(ctx, result["edit_id"])
+    assert cmp.method == "adjust" and cmp.scene_before_url != cmp.scene_after_url
+    assert cmp.final_after_url == result["new_video_url"] and cmp.final_before_url
+    assert len(cmp.moments) == 5 and cmp.moments == tuple(sorted(cmp.moments)) and cmp.moments[-1] < 1.0
+    before = [Image.open(p).convert("RGB") for p in cmp.frames_before]
+    after = [Image.open(p).convert("RGB") for p in cmp.frames_after]
+    for b, a in zip(before, after, strict=True):
+        assert b.size == a.size == (180, 320)
+        r, g, bl = a.split()
+        assert max(abs(x - y) for x, y in zip(r.getdata(), bl.getdata(), strict=True)) < 12  # grey now
+    assert compare_edit(ctx, result["edit_id"]).frames_after == cmp.frames_after  # cut once, cached
+
+
+def test_compare_refuses_what_changed_nothing(ctx: Atelier, demo: str) -> None:
+    from editing.compare import compare_edit
+
+    with pytest.raises(NotFoundError):
+        compare_edit(ctx, "00000000-0000-0000-0000-000000000000")
+    result = edit_scene(ctx, demo, 0, "warmer")
+    with pytest.raises(NotFoundError):
+        compare_edit(ctx, result["edit_id"], brand="Another House")

@@ -25,8 +25,15 @@ from editing import estimates, ledger, queries
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
-from editing.errors import AtelierError, InputError, NotFoundError
+from editing.errors import (
+    AtelierError,
+    InputError,
+    NotApplicableError,
+    NotFoundError,
+    UnmappableInstructionError,
+)
 from editing.jobs import runner
+from editing.media.adjust import Adjustment
 from editing.methods import DEFAULT_METHOD, Method, decide
 from editing.preview import claim_preview
 
@@ -66,6 +73,7 @@ class JobStatus:
     result: dict[str, Any] | None = None
     error: str | None = None
     method: str = "regenerate"
+    cost: float = 0.0  # spent so far (a failed edit's spend too)
 
     @property
     def done(self) -> bool:
@@ -84,6 +92,7 @@ class EditRequest:
     preview_id: str | None = None  # use this preview's rewrite (no second LLM call, no second charge)
     prompt: str | None = None  # the preview's prompt corrected by hand
     group_id: uuid.UUID | None = None  # one of the edits of an "edit all scenes"
+    adjustment: Adjustment | None = None  # a quick adjust worked out already (the continuity match)
 
 
 def submit_edit(
@@ -113,36 +122,119 @@ def submit_edit(
     if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
         return earlier
     accepted = _accept(ctx, campaign_id, scene_index, edit_instruction, request, brand)
-    edit_id = uuid.uuid4()
     try:
         with ctx.db.Session.begin() as session:
-            row = accepted.row(edit_id, user, key)
-            if request.preview_id is not None:
-                campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
-                preview = claim_preview(
-                    session, request.preview_id, campaign=campaign, scene_index=scene_index, edit_id=edit_id
-                )
-                accepted.use_preview(row, preview, request.prompt)
-            session.add(row)
-            session.flush()  # the partial unique index speaks here: one active edit per scene
-            row.job_id = runner.defer_edit(
-                session,
-                edit_id,
-                priority=QUICK_PRIORITY if row.method == Method.ADJUST else 0,
-                campaign_id=str(accepted.campaign_id),
-                scene_index=scene_index,
-                edit_instruction=row.edit_prompt,
-            )
-            session.execute(
-                update(Campaign).where(Campaign.id == accepted.campaign_id).values(status="processing")
-            )
+            row = _enqueue(session, accepted, request, user=user, key=key)
     except IntegrityError as exc:
         if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
             return earlier  # the same click, twice at once: the first one won
         raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index) from exc
     return _response(
-        str(row.job_id), accepted.estimate.cost, accepted.estimate.seconds, scene_index, str(edit_id)
+        str(row.job_id), accepted.estimate.cost, accepted.estimate.seconds, scene_index, str(row.edit_id)
     )
+
+
+def _enqueue(
+    session: Session, accepted: _Accepted, request: EditRequest, *, user: str, key: str | None
+) -> EditHistory:
+    """The queued row and its job, in the caller's transaction (IntegrityError: the scene is busy)."""
+    edit_id = uuid.uuid4()
+    row = accepted.row(edit_id, user, key)
+    if request.preview_id is not None:
+        campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
+        preview = claim_preview(
+            session, request.preview_id, campaign=campaign, scene_index=accepted.scene_index, edit_id=edit_id
+        )
+        accepted.use_preview(row, preview, request.prompt)
+    session.add(row)
+    session.flush()  # the partial unique index speaks here: one active edit per scene
+    row.job_id = runner.defer_edit(
+        session,
+        edit_id,
+        priority=QUICK_PRIORITY if row.method == Method.ADJUST else 0,
+        campaign_id=str(accepted.campaign_id),
+        scene_index=accepted.scene_index,
+        edit_instruction=row.edit_prompt,
+    )
+    session.execute(update(Campaign).where(Campaign.id == accepted.campaign_id).values(status="processing"))
+    return row
+
+
+@dataclass(frozen=True)
+class GroupSubmission:
+    """An "edit all scenes": the edits accepted (one job each) and the scenes refused, with why."""
+
+    group_id: str
+    accepted: dict[int, EditSceneResponse]
+    refused: dict[int, str]
+
+    @property
+    def estimated_cost(self) -> float:
+        return round(sum(r.estimated_cost for r in self.accepted.values()), 6)
+
+    @property
+    def estimated_seconds(self) -> int:
+        """Scenes run side by side on the workers; the group takes about as long as its longest edit."""
+        return max((r.estimated_duration_seconds for r in self.accepted.values()), default=0)
+
+
+def submit_group(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    edit_instruction: str,
+    *,
+    brand: str | None = None,
+    user: str | None = None,
+    method: str = DEFAULT_METHOD,
+    keep_length: bool = True,
+    previews: dict[int, str] | None = None,
+) -> GroupSubmission:
+    """Accept one instruction for every scene as one edit group, in ONE transaction.
+
+    Each scene gets its own method (auto: a quick adjust where it is grading or timing);
+    a scene the instruction cannot change is refused and reported, the others go ahead.
+    The final is rendered once, when the last edit of the group ends.
+
+    Raises:
+        InputError: a bad instruction, or no scene it can change (nothing is queued).
+        NotFoundError: unknown campaign, or one ``brand`` may not see.
+        ConflictError: a scene is being edited (nothing is queued).
+    """
+    user = user or ctx.settings.user
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        count, cid = len(campaign.campaign_json.get("scenes", [])), campaign.id
+    group_id = uuid.uuid4()
+    accepted: dict[int, tuple[_Accepted, EditRequest]] = {}
+    refused: dict[int, str] = {}
+    for index in range(count):
+        preview_id = (previews or {}).get(index)
+        request = EditRequest(method, keep_length, preview_id, None, group_id)
+        try:
+            accepted[index] = (_accept(ctx, cid, index, edit_instruction, request, brand), request)
+        except InputError as exc:
+            if not _refusal(exc):
+                raise
+            refused[index] = str(exc)
+    if not accepted:
+        raise InputError("No scene can be changed by this instruction: " + "; ".join(refused.values()))
+    rows: dict[int, EditHistory] = {}
+    try:
+        with ctx.db.Session.begin() as session:
+            for index, (one, request) in accepted.items():
+                rows[index] = _enqueue(session, one, request, user=user, key=None)
+    except IntegrityError as exc:
+        raise ledger.busy_campaign(ctx, cid) from exc
+    responses = {
+        i: _response(str(rows[i].job_id), a.estimate.cost, a.estimate.seconds, i, str(rows[i].edit_id))
+        for i, (a, _) in accepted.items()
+    }
+    return GroupSubmission(str(group_id), responses, refused)
+
+
+def _refusal(exc: InputError) -> bool:
+    """Whether an InputError is this scene's answer to the instruction (not a bad request)."""
+    return isinstance(exc, UnmappableInstructionError | NotApplicableError)
 
 
 #: Quick adjusts jump the queue: they take seconds, a regeneration minutes.
@@ -205,7 +297,10 @@ def _accept(
         method_asked = request.method
         if prompt is not None and method_asked == "auto":
             method_asked = Method.REGENERATE  # a prompt written by hand is made by the video model
-        method, plan = decide(cj, scene_index, instruction.text, method_asked, request.keep_length)
+        if request.adjustment is not None:
+            method, plan = Method.ADJUST, {"adjustment": request.adjustment.to_dict()}
+        else:
+            method, plan = decide(cj, scene_index, instruction.text, method_asked, request.keep_length)
         scene = cj["scenes"][scene_index]
         estimate = estimates.estimate_edit(
             ctx,
@@ -326,6 +421,7 @@ def status_of(ctx: Atelier, row: EditHistory) -> JobStatus:
         result=_result(ctx, row) if row.status == "completed" else None,
         error=row.error if row.status == "failed" else None,
         method=row.method,
+        cost=float(row.cost or 0),
     )
 
 

@@ -124,6 +124,18 @@ def _eq(adj: Adjustment) -> str | None:
     return "eq=" + ":".join(parts) if parts else None
 
 
+def grade_filters(adj: Adjustment) -> list[str]:
+    """The colour part of ``adj`` (exposure, contrast, saturation, warmth, black and white) as filters."""
+    chain: list[str] = []
+    if (eq := _eq(adj)) is not None:
+        chain.append(eq)
+    if adj.warmth:
+        chain.append(f"colortemperature=temperature={adj.kelvin}:pl=1")
+    if adj.monochrome:
+        chain.append("hue=s=0")
+    return chain
+
+
 def filter_chain(adj: Adjustment, fmt: VideoFormat, *, frames: int) -> str:
     """The ffmpeg -vf of ``adj`` for a canonical scene, ending on exactly ``frames`` frames at fmt.fps."""
     chain: list[str] = []
@@ -133,12 +145,7 @@ def filter_chain(adj: Adjustment, fmt: VideoFormat, *, frames: int) -> str:
         z = adj.zoom_factor
         chain.append(f"crop=w=trunc(iw/{z:.5f}/2)*2:h=trunc(ih/{z:.5f}/2)*2")
         chain.append(f"scale={fmt.width}:{fmt.height}:flags=lanczos,setsar=1")
-    if (eq := _eq(adj)) is not None:
-        chain.append(eq)
-    if adj.warmth:
-        chain.append(f"colortemperature=temperature={adj.kelvin}:pl=1")
-    if adj.monochrome:
-        chain.append("hue=s=0")
+    chain += grade_filters(adj)
     if adj.speed:
         chain.append(f"setpts=PTS/{adj.rate:.6f}")
     chain.append(f"fps={fmt.fps}")

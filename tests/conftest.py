@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +72,22 @@ def template_db(pg_admin_url: str) -> Iterator[str]:
     _execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def fresh_database(admin_url: str, template: str) -> Iterator[str]:
+    """A fresh, migrated database cloned from the template, dropped afterwards."""
+    name = f"atelier_t_{uuid.uuid4().hex[:10]}"
+    _execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def database_url(pg_admin_url: str, template_db: str) -> Iterator[str]:
     """A fresh, migrated database for one test, dropped afterwards."""
-    name = f"atelier_t_{uuid.uuid4().hex[:10]}"
-    _execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    _execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(pg_admin_url, template_db) as url:
+        yield url
 
 
 @pytest.fixture

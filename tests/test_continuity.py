@@ -28,7 +28,10 @@ def test_a_scene_is_flagged_when_its_gap_to_its_neighbours_moved_beyond_the_camp
     everywhere = [_s(luma=v.luma + 40, warmth=50) for v in original]  # one edit of every scene
     assert check(everywhere, original) == []
     flags = check([_s(warmth=70, saturation=0.1), _s(), _s()], [_s(), _s(), _s()])
-    assert flags[0].issues == ("much warmer than the scenes around it", "much more muted than the scenes around it")
+    assert flags[0].issues == (
+        "much warmer than the scenes around it",
+        "much more muted than the scenes around it",
+    )
     assert check([_s()], [_s()]) == []
 
 

@@ -96,7 +96,7 @@ def test_compare_shows_the_scene_and_the_ad_before_and_after(ctx: Atelier, demo:
     after = [Image.open(p).convert("RGB") for p in cmp.frames_after]
     for b, a in zip(before, after, strict=True):
         assert b.size == a.size == (180, 320)
-        r, g, bl = a.split()
+        r, _, bl = a.split()
         assert max(abs(x - y) for x, y in zip(r.getdata(), bl.getdata(), strict=True)) < 12  # grey now
     assert compare_edit(ctx, result["edit_id"]).frames_after == cmp.frames_after  # cut once, cached
 

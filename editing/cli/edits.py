@@ -9,9 +9,12 @@ from contextlib import contextmanager
 
 from editing.cli.common import line, out, say, scene_index
 from editing.context import Atelier
-from editing.errors import AtelierError
-from editing.jobs.queue import JobStatus, job_status, submit_edit, wait_for
+from editing.errors import AtelierError, InputError
+from editing.jobs.group import wait_for_group
+from editing.jobs.queue import EditRequest, JobStatus, job_status, submit_edit, submit_group, wait_for
 from editing.jobs.runner import Worker
+from editing.methods import CHOICES, DEFAULT_METHOD
+from editing.preview import preview_edit
 
 
 @contextmanager
@@ -33,10 +36,21 @@ def _progress(status: JobStatus) -> None:
     say(f"[{status.elapsed_s:6.2f}s] {status.status:<9} {status.step or '':<15}{pct} {status.message or ''}")
 
 
+def _request(args: argparse.Namespace) -> EditRequest:
+    return EditRequest(
+        method=args.method, keep_length=not args.new_length, preview_id=args.preview, prompt=args.prompt
+    )
+
+
 def cmd_edit(ctx: Atelier, args: argparse.Namespace) -> None:
+    if args.scene == "all":
+        _edit_all(ctx, args)
+        return
     index = scene_index(args.scene)
+    if args.instruction is None and args.preview is None:
+        raise InputError("Say what should change (an instruction), or give --preview PREVIEW_ID")
     who = {"brand": args.brand, "user": args.user, "idempotency_key": args.idempotency_key}
-    response = submit_edit(ctx, args.campaign, index, args.instruction, **who)
+    response = submit_edit(ctx, args.campaign, index, args.instruction or "", request=_request(args), **who)
     if args.no_wait:
         if args.json:
             out(response.to_dict())
@@ -53,9 +67,69 @@ def cmd_edit(ctx: Atelier, args: argparse.Namespace) -> None:
     if args.json:
         out(result)
         return
-    line(str(result["changes_summary"]))
+    line(f"{status.method}: {result['changes_summary']}")
     line(f"cost ${result['cost']:.4f} in {result['elapsed_s']:.1f}s")
     line(f"final video: {result['new_video_url']}")
+
+
+def _edit_all(ctx: Atelier, args: argparse.Namespace) -> None:
+    if args.instruction is None or args.preview or args.prompt:
+        raise InputError(
+            "`edit CAMPAIGN all` takes one instruction for every scene (no --preview or --prompt)"
+        )
+    submission = submit_group(
+        ctx,
+        args.campaign,
+        args.instruction,
+        brand=args.brand,
+        user=args.user,
+        method=args.method,
+        keep_length=not args.new_length,
+    )
+    if not args.json:
+        for index, why in submission.refused.items():
+            say(f"scene {index}: refused, {why}")
+        say(f"{len(submission.accepted)} scenes, about ${submission.estimated_cost:.4f}")
+    with inline_worker(ctx):
+        status = wait_for_group(ctx, submission.group_id, refused=submission.refused)
+    if args.json:
+        out(status.to_dict())
+    else:
+        for e in status.edits:
+            what = (e.result or {}).get("changes_summary") if e.status == "completed" else e.error
+            line(f"scene {e.scene_index}: {e.status} ({e.method}, ${e.cost:.4f}) {what or ''}")
+        line(f"group {status.status}: cost ${status.cost:.4f}")
+        line(f"final video: {status.final_video_url}")
+    if status.status != "completed":
+        failed = ", ".join(str(e.scene_index) for e in status.failed)
+        raise AtelierError(f"edit group {status.group_id}: scenes {failed} failed (the others are saved)")
+
+
+def cmd_preview(ctx: Atelier, args: argparse.Namespace) -> None:
+    preview = preview_edit(
+        ctx,
+        args.campaign,
+        scene_index(args.scene),
+        args.instruction,
+        brand=args.brand,
+        user=args.user,
+        keep_length=not args.new_length,
+    )
+    if args.json:
+        out(preview.to_dict())
+        return
+    line(f"preview {preview.preview_id} (cost ${preview.cost:.4f})")
+    line(f"summary: {preview.changes_summary}")
+    line("prompt: " + "".join(_marked(p.kind, p.text) for p in preview.diff))
+    for o in preview.options:
+        star = "*" if o.recommended else " "
+        line(f"{star} {o.method:<10} ${o.estimated_cost:.4f}  ~{o.estimated_seconds:.0f}s  {o.does}")
+    line(f"make it with: python -m editing edit {preview.campaign_id} {preview.scene_index} "
+         f"--preview {preview.preview_id} [--method adjust|regenerate]")  # fmt: skip
+
+
+def _marked(kind: str, text: str) -> str:
+    return {"added": f"[+{text.rstrip()}] ", "removed": f"[-{text.rstrip()}] "}.get(kind, text)
 
 
 def cmd_job(ctx: Atelier, args: argparse.Namespace) -> None:
@@ -81,12 +155,23 @@ def cmd_worker(ctx: Atelier, args: argparse.Namespace) -> None:
 def register(add: object) -> None:
     """Add the edit commands to the parser (``add(name, fn, help)`` returns a subparser)."""
     assert callable(add)
-    e = add("edit", cmd_edit, "edit one scene (0-based index) as a job and wait for it")
+    e = add("edit", cmd_edit, "edit one scene (0-based index) or all of them, as jobs, and wait")
     e.add_argument("campaign")
-    e.add_argument("scene", help="0-based scene index")
-    e.add_argument("instruction")
+    e.add_argument("scene", help="0-based scene index, or 'all' for every scene (one final at the end)")
+    e.add_argument("instruction", nargs="?", help="what should change (optional with --preview)")
+    e.add_argument(
+        "--method", choices=CHOICES, default=DEFAULT_METHOD, help="quick adjust, regenerate, or auto"
+    )
+    e.add_argument("--new-length", action="store_true", help="a speed change changes the scene's length")
+    e.add_argument("--preview", help="make the edit of this preview (its prompt: no second LLM call)")
+    e.add_argument("--prompt", help="with --preview: the prompt corrected by hand")
     e.add_argument("--no-wait", action="store_true", help="print the seed's EditSceneResponse at once")
     e.add_argument("--idempotency-key", help="the same key twice gives the same edit (one charge)")
+    pv = add("preview", cmd_preview, "rewrite the prompt only: diff, methods, estimates (no video)")
+    pv.add_argument("campaign")
+    pv.add_argument("scene", help="0-based scene index")
+    pv.add_argument("instruction")
+    pv.add_argument("--new-length", action="store_true", help="a speed change changes the scene's length")
     j = add("job", cmd_job, "a job's status, step, progress and result")
     j.add_argument("job_id")
     w = add("worker", cmd_worker, "run edit jobs (ATELIER_WORKERS=external) until stopped")

@@ -23,7 +23,14 @@ from editing import estimates, queries
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_scene_index
-from editing.errors import ConflictError, InputError, NotFoundError, ProviderError
+from editing.errors import (
+    ConflictError,
+    InputError,
+    NotApplicableError,
+    NotFoundError,
+    ProviderError,
+    UnmappableInstructionError,
+)
 from editing.methods import Method, MethodPlan, scene_plan
 from editing.providers.base import PromptEdit
 from editing.service import EditService
@@ -253,3 +260,63 @@ def claim_preview(
         raise InputError("The scene changed since this preview; preview the edit again")
     row.used_by_edit_id = edit_id
     return row
+
+
+@dataclass(frozen=True)
+class GroupPreview:
+    """A preview of one instruction for every scene: each scene's preview, or why it is refused."""
+
+    instruction: str
+    previews: dict[int, PreviewResult]
+    refused: dict[int, str]
+
+    @property
+    def estimated_cost(self) -> float:
+        """What the recommended method of every scene adds up to."""
+        return round(sum(p.recommended.estimated_cost for p in self.previews.values()), 6)
+
+    @property
+    def estimated_seconds(self) -> float:
+        """Scenes run side by side on the workers: about as long as the longest."""
+        return max((p.recommended.estimated_seconds for p in self.previews.values()), default=0.0)
+
+    @property
+    def cost(self) -> float:
+        """What the previews themselves cost (tokens)."""
+        return round(sum(p.cost for p in self.previews.values()), 6)
+
+    @property
+    def preview_ids(self) -> dict[int, str]:
+        return {i: p.preview_id for i, p in self.previews.items()}
+
+
+def preview_all(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    edit_instruction: str,
+    *,
+    brand: str | None = None,
+    user: str | None = None,
+    keep_length: bool = True,
+) -> GroupPreview:
+    """Preview one instruction on every scene ("edit all scenes"): per-scene previews and a total.
+
+    Raises:
+        InputError: a bad instruction, or one no scene can take (each refusal said).
+        NotFoundError: unknown campaign, or one ``brand`` may not see.
+    """
+    instruction = Instruction.parse(edit_instruction)
+    with ctx.db.Session() as session:
+        count = len(queries.load_campaign(campaign_id, session=session, brand=brand).campaign_json["scenes"])
+    previews: dict[int, PreviewResult] = {}
+    refused: dict[int, str] = {}
+    for index in range(count):
+        try:
+            previews[index] = preview_edit(
+                ctx, campaign_id, index, instruction.text, brand=brand, user=user, keep_length=keep_length
+            )
+        except (UnmappableInstructionError, NotApplicableError) as exc:
+            refused[index] = str(exc)
+    if not previews:
+        raise InputError("No scene can be changed by this instruction: " + "; ".join(refused.values()))
+    return GroupPreview(instruction.text, previews, refused)

@@ -62,3 +62,18 @@ def label(value: object, limit: int = _LABEL_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def diff_md(parts: list[tuple[str, str]]) -> str:
+    """A word diff as Markdown: added words green and bold, removed words red and struck through.
+
+    ``parts`` are (kind, text) with kind "same", "added" or "removed"; every text is escaped.
+    """
+    out = []
+    for kind, text in parts:
+        escaped = md(" ".join(text.split()))
+        if escaped:
+            out.append(
+                {"added": f":green[**{escaped}**]", "removed": f":red[~~{escaped}~~]"}.get(kind, escaped)
+            )
+    return " ".join(out)

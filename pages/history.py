@@ -1,4 +1,5 @@
-"""Edit history: every edit that ran (completed, failed or running), from the edit_history table."""
+"""Edit history: every edit (completed, failed, running), key columns first; a row opens its details
+and its before and after."""
 
 from __future__ import annotations
 
@@ -6,32 +7,63 @@ import pandas as pd
 import streamlit as st
 
 from editing import campaigns
+from editing.domain import HistoryRow
 from pages._common import HISTORY_COLUMNS, current_brand, get_ctx, when
-from pages._safe import md
+from pages._safe import label, md
+from pages._versions import compare_view
+
+STATUSES = ["completed", "failed", "running", "queued"]
+LIMIT = 500
+
+
+def details(row: HistoryRow) -> None:
+    """One edit in full: prompts before and after, providers, cost breakdown, error; its compare."""
+    r = row.record
+    st.markdown(
+        f"**{label(row.campaign)} · scene {r.scene_index + 1:d} · {md(r.method)} · {md(r.status)}** "
+        f"· {md(when(r.timestamp))} · {label(r.user or '')}"
+    )
+    st.markdown(f"**Instruction:** {md(r.edit_prompt)}")
+    if r.changes_summary:
+        st.markdown(f"**Summary:** {md(r.changes_summary)}")
+    if r.error:
+        st.error(md(r.error), icon=":material/error:")
+    before, after = st.columns(2)
+    before.caption("Prompt before")
+    before.text(r.original_prompt or "—")
+    after.caption("Prompt after")
+    after.text(r.modified_prompt or "—")
+    breakdown = ", ".join(f"{k} ${v:.4f}" for k, v in (r.cost_breakdown or {}).items()) or "nothing"
+    st.caption(
+        f"Cost ${r.cost:.4f} ({md(breakdown)}) · {r.elapsed_s:.2f}s "
+        f"· prompt: {label(r.prompt_provider or '—')} · video: {label(r.video_provider or '—')}"
+        + (" · from a preview" if r.preview_id else "")
+    )
+    if r.status == "completed":
+        with st.expander("Compare before and after", icon=":material/compare:", expanded=True):
+            compare_view(r.edit_id)
+
 
 st.title("Edit history")
 ctx = get_ctx()
-LIMIT = 500
 rows = campaigns.history_rows(ctx, brand=current_brand(), limit=LIMIT)
 if not rows:
     st.info("No edits yet. Open the Editor, pick a scene and press Edit.")
     st.stop()
 
-df = pd.DataFrame([r.to_dict() for r in rows])
-df["when"] = df["timestamp"].map(when)
-df["error"] = df["error"].fillna("")
 total = campaigns.count_edits(ctx, brand=current_brand())
 if total > LIMIT:
     st.caption(f"Showing the newest {LIMIT:d} of {total:d} edits; the Costs page totals all of them.")
-names = sorted(df["campaign"].unique())
-chosen = st.multiselect("Campaigns", names, default=names)
-statuses = st.segmented_control(
-    "Status",
-    ["completed", "failed", "running", "queued"],
-    selection_mode="multi",
-    default=["completed", "failed", "running", "queued"],
+df = pd.DataFrame(
+    [{**r.to_dict(), "when": when(r.record.timestamp), "scene": r.record.scene_index + 1} for r in rows]
 )
-view = df[df["campaign"].isin(chosen) & df["status"].isin(statuses or [])]
+names = sorted(df["campaign"].unique())
+left, right = st.columns([2, 3])
+chosen = left.multiselect("Campaigns", names, default=names)
+statuses = right.pills("Status", STATUSES, selection_mode="multi", default=STATUSES)
+right.caption("Showing: " + (md(", ".join(statuses)) if statuses else "nothing (pick a status)"))
+shown = df["campaign"].isin(chosen) & df["status"].isin(statuses or [])
+view = df[shown]
 c1, c2, c3 = st.columns(3)
 c1.metric("Edits shown", len(view))
 c2.metric("Spend shown", f"${view['cost'].sum():.4f}")
@@ -39,26 +71,25 @@ c3.metric("Median duration", f"{view['elapsed_s'].median():.2f}s" if len(view) e
 st.caption(
     "Refused instructions (empty, or nothing visual to change) are not edits: they change and cost nothing."
 )
-st.dataframe(
+event = st.dataframe(
     view,
     hide_index=True,
-    column_order=[
-        "when",
-        "campaign",
-        "scene_index",
-        "edit_prompt",
-        "changes_summary",
-        "cost",
-        "elapsed_s",
-        "status",
-        "error",
-        "user",
-        "prompt_provider",
-        "video_provider",
-    ],
-    column_config={**HISTORY_COLUMNS, "when": st.column_config.TextColumn("When")},
+    on_select="rerun",
+    selection_mode="single-row",
+    key="history_table",
+    column_order=["when", "campaign", "scene", "edit_prompt", "method", "status", "cost", "elapsed_s"],
+    column_config={
+        **HISTORY_COLUMNS,
+        "when": st.column_config.TextColumn("When"),
+        "scene": st.column_config.NumberColumn("Scene"),
+        "method": st.column_config.TextColumn("Method"),
+        "edit_prompt": st.column_config.TextColumn("Instruction", width="large"),
+    },
 )
-with st.expander("Prompts before and after"):
-    for r in view.head(20).to_dict("records"):
-        st.markdown(f"**{md(r['when'])} · scene {r['scene_index']:d} · {md(r['edit_prompt'])}**")
-        st.text(f"before: {r['original_prompt']}\nafter:  {r['modified_prompt'] or '—'}")
+picked = event.selection.rows if event is not None else []
+if picked:
+    position = int(view.index[picked[0]])
+    with st.container(border=True):
+        details(rows[position])
+else:
+    st.caption("Select a row to see its prompts, providers, cost breakdown, and its before and after.")

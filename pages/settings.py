@@ -35,6 +35,10 @@ table = [
 st.dataframe(
     pd.DataFrame(table),
     hide_index=True,
-    column_config={"variable": "Variable", "value": "Value"},
+    height="content",  # every variable, no inner scrollbar
+    column_config={
+        "variable": st.column_config.TextColumn("Variable", width="medium"),
+        "value": st.column_config.TextColumn("Value", width="large"),
+    },
 )
 st.caption("Set these as environment variables or in .streamlit/secrets.toml (see secrets.toml.example).")

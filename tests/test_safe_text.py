@@ -30,7 +30,7 @@ MARKDOWN_CALLS = {
 }  # fmt: skip
 #: Keyword arguments holding such text.
 TEXT_KEYWORDS = {"label", "body", "help", "placeholder", "title", "text", "caption"}
-SAFE_HELPERS = {"md", "label"}
+SAFE_HELPERS = {"md", "label", "diff_md"}
 
 
 def _is_safe(node: ast.expr) -> bool:

@@ -9,12 +9,19 @@ the same for every AppTest in tests/ui.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import app_test
+from streamlit.testing.v1 import AppTest, app_test
+
+from editing.config import ENV_FIELDS
+from tests.conftest import FAST_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _NavigationPagesManager(PagesManager):
@@ -30,3 +37,33 @@ def server_like_navigation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
     yield
     PagesManager.uses_pages_directory = None
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Point the app at the test's database and data dir, with offline providers."""
+    for var in ENV_FIELDS:
+        monkeypatch.delenv(var, raising=False)
+    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(ROOT)
+    yield env
+    from pages._common import reset_caches
+
+    reset_caches()
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+def _until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> AppTest:
+    """Rerun (as a follow-up fragment would) until ``done``: the edit runs on the inline worker."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "the page never showed the end of the edit"
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception, at.exception
+    return at

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from editing import campaigns
-from editing.config import ENV_FIELDS
 from editing.context import Atelier
-from tests.conftest import FAST_ENV
+from tests.ui.conftest import _app, _until
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/editor.py", "pages/history.py", "pages/costs.py", "pages/settings.py"]
-
-
-@pytest.fixture
-def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Point the app at the test's database and data dir, with offline providers."""
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(ROOT)
-    yield env
-    from pages._common import reset_caches
-
-    reset_caches()
-
-
-def _app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
 def test_first_start_creates_demo_and_editor_lists_scenes(app_env: dict[str, str]) -> None:
@@ -65,29 +42,18 @@ def test_the_sidebar_runs_on_every_page_and_rerun(app_env: dict[str, str], page:
     assert any("Atelier" in m.value for m in at.sidebar.markdown)
 
 
-def _until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60) -> AppTest:
-    """Rerun (as a follow-up fragment would) until ``done``: the edit runs on the inline worker."""
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "the page never showed the end of the edit"
-        time.sleep(0.3)
-        at.run()
-        assert not at.exception, at.exception
-    return at
-
-
 def test_edit_through_dialog(app_env: dict[str, str]) -> None:
     at = _app().run()
     at.button(key="edit_1").click().run()
     assert not at.exception, at.exception
     at.text_area[0].input("make it brighter and add gold dust")
-    submit = next(b for b in at.button if b.label == "Edit scene")
+    submit = next(b for b in at.button if b.label == "Edit now")
     submit.click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     # the job runs on the worker thread; the dialog and the scene card follow it from the database
-    _until(at, lambda a: any("Scene 2 edited" in s.value for s in a.success))
-    assert at.dataframe, "the new history row is shown"
+    _until(at, lambda a: any("Scene 2: Regenerate" in s.value for s in a.success))
+    assert at.image, "the before and after frames are shown"
     # the history and costs pages now draw real rows
     at.switch_page("pages/history.py").run()
     assert not at.exception, at.exception
@@ -113,7 +79,7 @@ def test_dialog_shows_error_and_changes_nothing(app_env: dict[str, str]) -> None
     at = _app().run()
     at.button(key="edit_0").click().run()
     at.text_area[0].input("asdf qwerty")
-    next(b for b in at.button if b.label == "Edit scene").click().run()
+    next(b for b in at.button if b.label == "Edit now").click().run()
     assert not at.exception, at.exception
     refusal = [w.value for w in at.warning]
     assert (

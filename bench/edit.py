@@ -45,7 +45,7 @@ def main() -> None:
                 events: list[ProgressEvent] = []
                 t0 = time.perf_counter()
                 result = edit_scene(ctx, cid, i % args.scenes, INSTRUCTIONS[i % len(INSTRUCTIONS)],
-                                    on_progress=events.append)  # fmt: skip
+                                    on_progress=events.append, method="regenerate")  # fmt: skip
                 walls.append(time.perf_counter() - t0)
                 for ev in events:
                     if ev.state == "done":

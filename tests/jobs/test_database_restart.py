@@ -11,7 +11,7 @@ from editing.config import load_settings
 from editing.context import Atelier
 from editing.db import engine
 from editing.demo import create_demo_campaign
-from editing.jobs.queue import job_status, submit_edit
+from editing.jobs.queue import EditRequest, job_status, submit_edit
 from tests.conftest import FAST_ENV
 from tests.fakes.replicate_server import FakeReplicate, PredictionScript, make_tiny_mp4
 from tests.jobs.harness import WorkerProcess, process_env, row, wait_until
@@ -43,7 +43,7 @@ def test_a_database_restart_mid_edit_ends_it_cleanly(tmp_path: Path) -> None:
             cid = str(create_demo_campaign(ctx, scenes=2, scene_duration=1.0))
             before = campaigns.campaign_overview(ctx, cid)
             worker = WorkerProcess(process_env(env), tmp_path / "worker.log", concurrency=2).wait_ready()
-            response = submit_edit(ctx, cid, 0, "make it warmer")
+            response = submit_edit(ctx, cid, 0, "make it warmer", request=EditRequest(method="regenerate"))
             wait_until(lambda: row(ctx, response.edit_id).prediction_id, timeout=60, what="a paid prediction")
             _restart(pg_dir)
             ctx.db.engine.dispose()  # this test process's own pool: its connections were cut too

@@ -72,7 +72,7 @@ def versions_dialog(campaign_id: str, scene_index: int) -> None:
     st.caption(f"Scene {scene_index + 1:d}: every version is kept. Making one current again is free.")
     for v in reversed(listed):
         with st.container(border=True):
-            thumb, body = st.columns([1, 4], vertical_alignment="top")
+            thumb, body = st.columns([1, 7], vertical_alignment="top")
             if v.thumbnail_url:
                 thumb.image(v.thumbnail_url, width="stretch")
             body.markdown(
@@ -120,18 +120,16 @@ def compare_view(edit_id: str) -> None:
     cmp: Comparison | None = guarded(compare_edit, get_ctx(), edit_id, brand=current_brand())
     if cmp is None:
         return
-    before, after = st.columns(2)
-    before.markdown("**Before**")
-    after.markdown(f"**After** · {md(cmp.method)}")
-    if cmp.scene_before_url:
-        before.video(cmp.scene_before_url)
-    if cmp.scene_after_url:
-        after.video(cmp.scene_after_url)
+    players = st.columns(4)
+    titles = ("Scene before", f"Scene after · {cmp.method}", "Ad before", "Ad after")
+    urls = (cmp.scene_before_url, cmp.scene_after_url, cmp.final_before_url, cmp.final_after_url)
+    for column, title, url in zip(players, titles, urls, strict=True):
+        column.markdown(f"**{md(title)}**")
+        if url:
+            column.video(url)
+        else:
+            column.caption("—")
+    st.markdown("**The scene at the same moments** (before, then after)")
     moments = [f"{at:.2f}s" for at in cmp.moments]
-    before.image(list(cmp.frames_before), caption=moments, width=72)
-    after.image(list(cmp.frames_after), caption=moments, width=72)
-    if cmp.final_before_url and cmp.final_after_url:
-        st.markdown("**The whole ad**")
-        ad_b, ad_a = st.columns(2)
-        ad_b.video(cmp.final_before_url)
-        ad_a.video(cmp.final_after_url)
+    st.image(list(cmp.frames_before), caption=moments, width=96)
+    st.image(list(cmp.frames_after), caption=moments, width=96)

@@ -15,8 +15,8 @@ PROMPT = "Luxury perfume bottle on white marble, soft studio light, gentle dolly
     [
         ("make it brighter", ["exposure +1 stop"]),
         ("a bit darker", ["exposure -0.5 stops"]),
-        ("warmer please", ["warmer (5600 K)"]),
-        ("cooler and more saturated", ["cooler (7400 K)", "saturation +30%"]),
+        ("warmer please", ["warmer white balance (-600 K)"]),
+        ("cooler and more saturated", ["cooler white balance (+600 K)", "saturation +30%"]),
         ("less saturated", ["saturation -30%"]),
         ("black and white", ["black and white"]),
         ("more contrast", ["contrast +25%"]),
@@ -28,7 +28,7 @@ PROMPT = "Luxury perfume bottle on white marble, soft studio light, gentle dolly
         ("shorten by 1 second", ["trimmed to 3 s"]),
         ("brighter, then trim it to 2.5s", ["exposure +1 stop", "trimmed to 2.5 s"]),
         ("plus lumineux", ["exposure +1 stop"]),  # French
-        ("más cálido", ["warmer (5600 K)"]),  # Spanish
+        ("más cálido", ["warmer white balance (-600 K)"]),  # Spanish
         ("in bianco e nero", ["black and white"]),  # Italian
         ("Zeitlupe", ["slow motion 0.50x"]),  # German
     ],

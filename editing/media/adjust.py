@@ -83,8 +83,10 @@ class Adjustment:
             out.append(f"exposure {self.exposure:+g} stop{'s' if abs(self.exposure) != 1 else ''}")
         if self.contrast:
             out.append(f"contrast {round(25 * self.contrast):+d}%")
-        if self.warmth:
-            out.append(f"{'warmer' if self.warmth > 0 else 'cooler'} ({self.kelvin} K)")
+        if self.warmth:  # in the prompt's white-balance steps (600 K), not ffmpeg's filter scale
+            out.append(
+                f"{'warmer' if self.warmth > 0 else 'cooler'} white balance ({-600 * self.warmth:+.0f} K)"
+            )
         if self.saturation and not self.monochrome:
             out.append(f"saturation {round(30 * self.saturation):+d}%")
         if self.monochrome:

@@ -231,7 +231,7 @@ def test_describe_and_round_trip() -> None:
     adj = Adjustment(exposure=1, warmth=-0.5, speed=-1, keep_length=False, trim_to=3.0)
     assert adj.describe() == [
         "exposure +1 stop",
-        "cooler (6950 K)",
+        "cooler white balance (+300 K)",
         "slow motion 0.50x (new length)",
         "trimmed to 3 s",
     ]

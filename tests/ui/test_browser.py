@@ -98,7 +98,15 @@ def app_url(tmp_path: Path, database_url: str) -> Iterator[str]:
         log.close()
 
 
+def _shot(page: Any, tmp_path: Path, name: str) -> None:
+    """A screenshot in the test's folder, and in ATELIER_SCREENSHOTS (docs/img) when set."""
+    page.screenshot(path=str(tmp_path / name), full_page=False)
+    if os.environ.get("ATELIER_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["ATELIER_SCREENSHOTS"]) / name), full_page=False)
+
+
 def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) -> None:
+    """Play the final ad; preview → quick adjust → compare → revert; a refusal; the dialog's guards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -114,17 +122,35 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             assert playback["audio"] > 0 and playback["video"] > 0, "Chromium decodes both tracks"
             assert playback["ended"] and playback["end_err"] is None, playback
             assert (playback["w"], playback["h"]) == (360, 640)
+            _shot(page, tmp_path, "editor.png")
 
-            page.get_by_role("button", name="Edit").nth(2).click()
-            page.get_by_label("What should change?").fill("warmer, with gold dust")
-            page.get_by_role("button", name="Edit scene").click()
-            page.wait_for_selector("text=Scene 3 edited", timeout=120_000)
-            page.wait_for_selector("text=Edited 1×", timeout=30_000)
-            page.screenshot(path=str(tmp_path / "after-edit.png"), full_page=True)
+            page.get_by_role("button", name="Edit", exact=True).nth(2).click()
+            dialog = page.get_by_role("dialog")
+            box = dialog.get_by_label("What should change?")
+            dialog.get_by_role("button", name="Preview").click()  # an empty box cannot be sent
+            page.wait_for_selector("text=This field is required.", timeout=10_000)
+            assert page.get_by_text("Quick adjust —").count() == 0
+            box.fill("a bit warmer")
+            box.press("Tab")
+            dialog.get_by_role("button", name="Preview").click()
+            page.wait_for_selector("text=Quick adjust — $0.0000", timeout=60_000)
+            assert dialog.get_by_text("Regenerate — $").count() == 1
+            _shot(page, tmp_path, "preview.png")
+            dialog.get_by_role("button", name="Generate").click()
+            page.wait_for_selector("text=Scene 3: Quick adjust", timeout=120_000)
+            page.wait_for_selector("text=The scene at the same moments", timeout=30_000)
+            assert page.locator("video").count() >= 5, "the final, and the scene and the ad before and after"
+            _shot(page, tmp_path, "compare.png")
 
-            page.get_by_role("button", name="Edit").nth(0).click()
-            page.get_by_label("What should change?").fill("asdf qwerty")
-            page.get_by_role("button", name="Edit scene").click()
+            page.get_by_role("button", name="Versions").nth(2).click()
+            page.wait_for_selector("text=every version is kept", timeout=30_000)
+            _shot(page, tmp_path, "versions.png")
+            page.get_by_role("dialog").get_by_role("button", name="Use this version").click()
+            page.wait_for_selector("text=Scene 3: Revert", timeout=60_000)
+
+            page.get_by_role("button", name="Edit", exact=True).nth(0).click()
+            page.get_by_role("dialog").get_by_label("What should change?").fill("asdf qwerty")
+            page.get_by_role("dialog").get_by_role("button", name="Edit now").click()
             page.wait_for_selector("text=Refused: nothing was spent or changed", timeout=60_000)
         finally:
             browser.close()
@@ -170,9 +196,11 @@ def test_hostile_text_makes_no_request_and_carries_no_url(app_url: str, tmp_path
                     page.goto(f"{app_url}/{path}")
                     page.wait_for_selector("h1", timeout=60_000)
                     page.wait_for_timeout(1500)
-                    if path == "history":
-                        page.get_by_text("Prompts before and after").click()
-                        page.wait_for_timeout(500)
+                    if path == "history":  # open the first row's details (its prompts, its error)
+                        grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+                        assert grid is not None
+                        page.mouse.click(grid["x"] + 12, grid["y"] + 52)
+                        page.wait_for_selector("text=Prompt before", timeout=30_000)
                     carried = page.evaluate(
                         "() => [...document.querySelectorAll('[src],[href],[style*=url]')].map(e =>"
                         " (e.getAttribute('src') || '') + ' ' + (e.getAttribute('href') || '')"

@@ -67,6 +67,14 @@ def test_every_page_shows_hostile_text_as_text(hostile_app: list[str]) -> None:
         for page in PAGES:
             at.switch_page(page).run()
             assert not at.exception, at.exception
+            if page.endswith("history.py"):  # open the details of the edit whose instruction has bidi marks
+                table = at.dataframe[0].value.reset_index(drop=True)
+                rows = table.index[table["edit_prompt"].str.contains("\u202e", regex=False)].tolist()
+                at.session_state["history_table"] = {
+                    "selection": {"rows": rows[:1], "columns": [], "cells": []}
+                }
+                at.run()
+                assert not at.exception, at.exception
             sources = _sources(at)
             problems = [(s[:60], hostile.rendered_markup(s)) for s in sources if hostile.rendered_markup(s)]
             assert problems == [], f"{page} renders markup from untrusted text"

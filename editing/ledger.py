@@ -188,6 +188,7 @@ def begin(
             )
             row.user_name, row.cost, row.cost_breakdown = user, Decimal(0), {}
             row.method, row.plan = method, plan or None
+            row.scene_role = run.scene.get("role")
             _plan(run, method, plan)
             _start_row(row, snapshot, run.scene, lease_key)
             session.add(row)

@@ -9,15 +9,19 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -159,6 +163,112 @@ class EditHistory(Base):
     group_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     preview_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # For the team: the scene's role; the estimate held against budgets while queued or running
+    # (0 once it ended: its cost counts then); what regenerating would have cost (a quick adjust).
+    scene_role: Mapped[str | None] = mapped_column(String(40))
+    reserved: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    regenerate_cost: Mapped[Decimal | None] = mapped_column(Money)
+    approval_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class User(Base):
+    """Someone who signed in (or was added): the email is the identity recorded on everything."""
+
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+#: What each role may do, in order: a manager may do what an editor may, an editor what a viewer may.
+ROLES = ("viewer", "editor", "manager")
+
+
+class Membership(Base):
+    """A user's role in a brand."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'editor', 'manager')", name="ck_memberships_role"),)
+
+    email: Mapped[str] = mapped_column(ForeignKey("users.email", ondelete="CASCADE"), primary_key=True)
+    brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Budget(Base):
+    """A spending limit of a brand (campaign_id None) or of one campaign, per month or in total."""
+
+    __tablename__ = "budgets"
+    __table_args__ = (
+        CheckConstraint("period IN ('monthly', 'total')", name="ck_budgets_period"),
+        CheckConstraint("limit_usd >= 0", name="ck_budgets_limit"),
+        Index(
+            "uq_budgets_brand",
+            "brand_id",
+            "period",
+            unique=True,
+            postgresql_where=text("campaign_id IS NULL"),
+        ),
+        Index(
+            "uq_budgets_campaign",
+            "campaign_id",
+            "period",
+            unique=True,
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))
+    limit_usd: Mapped[Decimal] = mapped_column(Money)
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Approval(Base):
+    """An edit over budget waiting for a manager; approved, it is submitted once as its requester."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'used')", name="ck_approvals_status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    scene_index: Mapped[int | None] = mapped_column(Integer)
+    instruction: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    estimated_cost: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class AuditEntry(Base):
+    """Who did what that is not an edit row: budgets, roles, approvals, imports, exports."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_brand_at", "brand_id", "at"))
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(40))
+    brand_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    target: Mapped[str] = mapped_column(Text, default="", server_default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
 
 
 class StoredFile(Base):

@@ -255,6 +255,8 @@ class _Accepted:
     plan: dict[str, Any]
     estimate: estimates.Estimate
     group_id: uuid.UUID | None
+    scene_role: str | None = None
+    regenerate_cost: float | None = None  # a quick adjust: what regenerating would have cost
 
     def row(self, edit_id: uuid.UUID, user: str, key: str | None) -> EditHistory:
         row = EditHistory(edit_id=edit_id, campaign_id=self.campaign_id, timestamp=datetime.now(UTC))
@@ -265,6 +267,9 @@ class _Accepted:
         row.method, row.plan, row.group_id = self.method.value, self.plan or None, self.group_id
         row.estimated_cost = Decimal(str(round(self.estimate.cost, 6)))
         row.estimated_seconds = Decimal(f"{self.estimate.seconds:.3f}")
+        row.scene_role, row.reserved = self.scene_role, row.estimated_cost
+        if self.regenerate_cost is not None:
+            row.regenerate_cost = Decimal(str(round(self.regenerate_cost, 6)))
         return row
 
     def use_preview(self, row: EditHistory, preview: Preview, prompt: str | None) -> None:
@@ -321,7 +326,11 @@ def _accept(
             plan=plan,
             estimate=estimate,
             group_id=request.group_id,
+            scene_role=scene.get("role"),
         )
+        if method == Method.ADJUST:
+            regenerate = estimates.estimate_edit(ctx, scene, instruction.text, session=session)
+            accepted.regenerate_cost = regenerate.cost
     if method == Method.REGENERATE and request.preview_id is None:
         # the offline editor refuses an instruction with nothing visual in it, for free, now
         ctx.prompt_editor().screen(

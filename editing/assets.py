@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from editing import media
-from editing.errors import AtelierError
+from editing.errors import AtelierError, CorruptFileError
 from editing.media import VideoFormat
 from editing.media.mp4join import Expected
 from editing.storage.base import Storage
-from editing.storage.integrity import Vault
+from editing.storage.integrity import Vault, fingerprint
 from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
@@ -49,13 +49,21 @@ class Written:
 
 
 @contextmanager
-def removed_on_failure(storage: Storage) -> Iterator[Written]:
-    """Track the keys a build stores; if the build raises, remove them (best effort) and re-raise."""
+def removed_on_failure(storage: Storage, *, vault: Vault | None = None) -> Iterator[Written]:
+    """Track the keys a build stores; if the build raises, remove them (best effort) and re-raise.
+
+    With ``vault``, the size and SHA-256 records of the removed files go too.
+    """
     written = Written()
     try:
         yield written
     except BaseException:
-        delete_quietly(storage, written.keys, "failed build")
+        removed = delete_quietly(storage, written.keys, "failed build")
+        if vault is not None and removed:
+            try:
+                vault.forget(removed)
+            except Exception as exc:  # a failure on top of a failure must not hide the first one
+                log.warning("could not drop the records of %d removed files: %s", len(removed), exc)
         raise
 
 
@@ -91,13 +99,20 @@ def expected_scenes(vault: Vault, keys: Sequence[str]) -> list[Expected | None]:
     ]
 
 
-def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> None:
-    """Best effort: an unreferenced file left behind is harmless, a failure on top of a failure is not."""
+def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> list[str]:
+    """Best effort: an unreferenced file left behind is harmless, a failure on top of a failure is not.
+
+    Returns the keys it removed.
+    """
+    removed = []
     for key in keys:
         try:
             storage.delete(key)
         except AtelierError as exc:
             log.warning("could not remove %s (%s): %s", key, why, exc)
+        else:
+            removed.append(key)
+    return removed
 
 
 def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
@@ -107,6 +122,20 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
         if path.is_file():
             return path
     return storage.get_file(key, workdir / name)
+
+
+def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> Path:
+    """A local copy of a stored file, checked against the size and SHA-256 recorded when it was stored.
+
+    Raises:
+        CorruptFileError: its bytes changed since it was stored.
+        StorageError: it is missing or unreadable.
+    """
+    path = fetch(vault.storage, key, workdir, name)
+    recorded = vault.records([key]).get(key)
+    if recorded is not None and fingerprint(path) != recorded:
+        raise CorruptFileError(f"{PurePosixPath(key).name} changed since it was stored ({key})")
+    return path
 
 
 def render_final(

@@ -18,7 +18,7 @@ from editing.errors import AtelierError, CorruptFileError
 from editing.media import VideoFormat
 from editing.media.mp4join import Expected
 from editing.storage.base import Storage
-from editing.storage.integrity import Vault, fingerprint
+from editing.storage.integrity import Fingerprint, Vault, fingerprint
 from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
@@ -124,18 +124,19 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
     return storage.get_file(key, workdir / name)
 
 
-def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> Path:
-    """A local copy of a stored file, checked against the size and SHA-256 recorded when it was stored.
+def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> tuple[Path, Fingerprint]:
+    """A local copy of a stored file and its fingerprint, checked against the one recorded when it was stored.
 
     Raises:
         CorruptFileError: its bytes changed since it was stored.
         StorageError: it is missing or unreadable.
     """
     path = fetch(vault.storage, key, workdir, name)
+    actual = fingerprint(path)
     recorded = vault.records([key]).get(key)
-    if recorded is not None and fingerprint(path) != recorded:
+    if recorded is not None and actual != recorded:
         raise CorruptFileError(f"{PurePosixPath(key).name} changed since it was stored ({key})")
-    return path
+    return path, actual
 
 
 def render_final(

@@ -83,7 +83,7 @@ class Draft:
             CorruptFileError: the file's bytes changed since it was stored.
         """
         work = self._dir("copies")
-        local = assets.fetch_verified(self.ctx.vault, key, work, f"{len(self.written.keys)}.bin")
+        local, _ = assets.fetch_verified(self.ctx.vault, key, work, f"{len(self.written.keys)}.bin")
         self.ctx.vault.put(new_key, local, content_type)
         self.written.keys.append(new_key)
         return new_key

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from editing.cli import campaigns, edits, files
+from editing.cli import campaigns, edits, files, transfer
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaigns.register(add)
     edits.register(add)
     files.register(add)
+    transfer.register(add)
     return p
 
 

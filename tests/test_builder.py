@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
 from editing import builder
 from editing.context import Atelier
 from editing.db.models import Brand, Campaign, Perfume, StoredFile
-from tests.media.test_media import canonical_scene, ff
-from tests.transfer.conftest import FAST
-
-
-@dataclass(frozen=True)
-class Clips:
-    canonical: Path
-    music: Path
-
-
-@pytest.fixture
-def clips(tmp_path: Path) -> Clips:
-    ff("-f", "lavfi", "-i", "sine=d=1", str(tmp_path / "music.wav"))
-    return Clips(canonical_scene(tmp_path / "scene.mp4", frames=FAST.fps, fmt=FAST), tmp_path / "music.wav")
+from tests.seed_campaigns import Clips
 
 
 def counts(ctx: Atelier) -> tuple[int, ...]:

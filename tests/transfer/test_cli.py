@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.transfer.conftest import Clips, lay_out, seed_doc
+from tests.seed_campaigns import Clips, lay_out, seed_doc
 
 
 def test_export_import_duplicate(cli: Any, tmp_path: Path) -> None:

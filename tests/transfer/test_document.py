@@ -10,7 +10,7 @@ import pytest
 from editing.errors import CampaignImportError
 from editing.transfer.document import export_json, parse
 from editing.transfer.layout import Plan, locate, plan
-from tests.transfer.conftest import STYLE, seed_doc
+from tests.seed_campaigns import STYLE, seed_doc
 
 
 def read(doc: dict[str, Any]) -> Any:

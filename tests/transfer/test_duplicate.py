@@ -16,7 +16,7 @@ from editing.errors import CorruptFileError, InputError, NotFoundError
 from editing.pipeline import edit_scene
 from editing.storage.local import LocalStorage
 from editing.transfer import duplicate_campaign
-from tests.transfer.conftest import Snapshot
+from tests.seed_campaigns import Snapshot
 
 
 def cj_of(ctx: Atelier, campaign_id: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from editing.pipeline import edit_scene
 from editing.storage.local import LocalStorage
 from editing.transfer import import_campaign
 from tests.media.test_media import assert_canonical, ffprobe
-from tests.transfer.conftest import FAST, STYLE, Clips, lay_out, seed_doc, zip_folder
+from tests.seed_campaigns import FAST, STYLE, Clips, lay_out, seed_doc, zip_folder
 
 
 def sha(path: Path) -> str:

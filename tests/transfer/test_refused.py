@@ -19,7 +19,7 @@ import pytest
 from editing.context import Atelier
 from editing.errors import CampaignImportError
 from editing.transfer import import_campaign, import_upload
-from tests.transfer.conftest import Clips, Snapshot, lay_out, seed_doc, zip_folder
+from tests.seed_campaigns import Clips, Snapshot, lay_out, seed_doc, zip_folder
 
 Case = Callable[[Path, Clips], Path]
 

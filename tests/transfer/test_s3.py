@@ -15,7 +15,7 @@ from editing.context import Atelier
 from editing.errors import CampaignImportError, StorageError
 from editing.transfer import export_campaign, import_campaign
 from tests.fakes.s3_server import MotoS3Server, offline_aws_env
-from tests.transfer.conftest import Clips, Snapshot, lay_out, seed_doc
+from tests.seed_campaigns import Clips, Snapshot, lay_out, seed_doc
 
 SEEDS = "seed-campaigns"
 MEDIA = "atelier-media"

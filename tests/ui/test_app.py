@@ -15,7 +15,13 @@ from editing.context import Atelier
 from tests.conftest import FAST_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["pages/editor.py", "pages/history.py", "pages/costs.py", "pages/settings.py"]
+PAGES = [
+    "pages/editor.py",
+    "pages/new_campaign.py",
+    "pages/history.py",
+    "pages/costs.py",
+    "pages/settings.py",
+]
 
 
 @pytest.fixture

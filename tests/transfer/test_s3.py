@@ -4,6 +4,7 @@ from there; a prefix or bucket that does not exist is refused with nothing store
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,14 @@ def test_an_export_copied_to_a_bucket_imports_from_there_into_s3_storage(
     assert len([k for k in keys if f"/campaigns/{result.campaign_id}/" in k]) == 3 * 2 + 2 + 2 + 1
     finals = versions.list_final_versions(on_bucket, result.campaign_id)
     assert [f.current for f in finals] == [False, True] and finals[0].video_url.startswith(s3.endpoint)
+    # the round trip through a bucket: every scene and the music, SHA-256 for SHA-256
+    sent = {f.name.rsplit("/", 1)[1]: f.sha256 for f in exported.files if not f.name.endswith(".json")}
+    came = {k.rsplit("/", 1)[1]: sha256_of(s3, k) for k in keys if k.endswith((".mp4", ".wav"))}
+    assert {name: came[name] for name in sent} == sent
+
+
+def sha256_of(s3: MotoS3Server, key: str) -> str:
+    return hashlib.sha256(s3.client().get_object(Bucket=MEDIA, Key=key)["Body"].read()).hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -159,12 +159,15 @@ def _name(data: Mapping[str, Any], key: str, *, required: bool = False, within: 
         raise CampaignImportError(f"campaign.json: {exc}") from None
 
 
-def _text(value: Any, path: str) -> str:
-    """A prompt or a style text: non-empty, at most MAX_TEXT_CHARS, no control characters but line breaks."""
+def _text(value: Any, path: str, *, empty: bool = False) -> str:
+    """A prompt or a style text: at most MAX_TEXT_CHARS, no control characters but line breaks.
+
+    Only a style text may be empty (the seed's generator leaves some out).
+    """
     if not isinstance(value, str):
         _fail(path, f"must be text, not {_kind(value)}")
     text = value.strip()
-    if not text:
+    if not text and not empty:
         _fail(path, "is empty")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         _fail(path, "holds control characters")
@@ -201,7 +204,7 @@ def _style(value: Any) -> dict[str, Any]:
                 _fail(path, f"has {len(item)} entries; the limit is {MAX_PALETTE}")
             style[key] = [_text(x, f"{path}[{i}]") for i, x in enumerate(item)]
         else:
-            style[key] = _text(item, path)
+            style[key] = _text(item, path, empty=True)
     return style
 
 

@@ -102,13 +102,13 @@ def _staged(staging: Path, name: str, where: str) -> Path:
 
 
 class FolderSource:
-    """A campaign's files in a local folder (read in place; links are refused, not followed)."""
+    """A campaign's files in a local folder (read in place; links and special files are refused)."""
 
     def __init__(self, root: Path, where: str) -> None:
         self.root = root
         self.where = where
         self._sizes: dict[str, int] | None = None
-        self._links: set[str] = set()
+        self._refused: dict[str, str] = {}  # name -> why it is not read
 
     def sizes(self) -> Mapping[str, int]:
         if self._sizes is None:
@@ -125,7 +125,9 @@ class FolderSource:
                 name = (rel / file).as_posix()
                 info = os.lstat(Path(folder) / file)
                 if stat.S_ISLNK(info.st_mode):
-                    self._links.add(name)
+                    self._refused[name] = "is a symbolic link"
+                elif not stat.S_ISREG(info.st_mode):
+                    self._refused[name] = "is not a regular file"  # a pipe or a device would never end
                 found[name] = info.st_size
                 if len(found) > MAX_FILES:
                     raise CampaignImportError(
@@ -134,8 +136,8 @@ class FolderSource:
         return found
 
     def local(self, name: str) -> Path:
-        if name in self._links:
-            raise CampaignImportError(f"{name} in {self.where} is a symbolic link: refused")
+        if name in self._refused:
+            raise CampaignImportError(f"{name} in {self.where} {self._refused[name]}: refused")
         return self.root.joinpath(*PurePosixPath(name).parts)
 
 
@@ -284,6 +286,8 @@ def _parse_prefix(url: str) -> tuple[str, str]:
 
 def copy_stream(stream: IO[bytes], dst: Path, max_bytes: int, where: str) -> Path:
     """Write an uploaded file to ``dst``, refusing more than ``max_bytes``."""
+    if stream.seekable():
+        stream.seek(0)  # an upload read by an earlier run of the page starts over
     with dst.open("wb") as out:
         while chunk := stream.read(_CHUNK):
             if out.tell() + len(chunk) > max_bytes:

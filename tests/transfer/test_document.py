@@ -31,6 +31,15 @@ def test_what_is_read() -> None:
     assert read_back.audio_path == "variations/variation_0/audio/music_bed.wav"
 
 
+def test_an_empty_style_text_is_kept_an_empty_prompt_is_not() -> None:
+    assert read(seed_doc([1], style_spec={"mood_atmosphere": " ", "color_palette": []})).style_spec == {
+        "mood_atmosphere": "",
+        "color_palette": [],
+    }
+    with pytest.raises(CampaignImportError, match=r"scenes\[0\]\.background_prompt is empty"):
+        read(seed_doc([1], scenes=[{"role": "hook", "duration": 1, "background_prompt": ""}]))
+
+
 def test_optional_fields_and_the_bom() -> None:
     doc = seed_doc([1], brand_name=None, campaign_name="  ", audio_url="", selected_variation_index=None)
     read_back = parse(b"\xef\xbb\xbf" + json.dumps(doc).encode())

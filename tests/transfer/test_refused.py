@@ -114,6 +114,14 @@ def linked_scene(root: Path, clips: Clips) -> Path:
     return folder
 
 
+def piped_scene(root: Path, clips: Clips) -> Path:
+    folder = good(root, clips)
+    target = folder / "variations/variation_0/draft/scene_2_bg.mp4"
+    target.unlink()
+    os.mkfifo(target)  # reading it would wait for a writer forever
+    return folder
+
+
 def huge_json(root: Path, clips: Clips) -> Path:
     return with_doc(json.dumps(seed_doc([1.0, 1.0], padding="x" * 1_100_000)))(root, clips)
 
@@ -263,7 +271,8 @@ CASES: dict[str, tuple[Case, str]] = {
         more_files,
         "campaign.json has 2 scenes, but variations/variation_0/draft/ holds 3 scene files",
     ),
-    "files: a scene linked elsewhere": (linked_scene, "scene_1_bg.mp4 in"),
+    "files: a scene linked elsewhere": (linked_scene, "/good is a symbolic link: refused"),
+    "files: a scene that is a pipe": (piped_scene, "/good is not a regular file: refused"),
     "scene: text": (
         scene(1, lambda c, r: c.text.read_bytes()),
         "scene 2 (variations/variation_0/draft/scene_2_bg.mp4): ",

@@ -23,7 +23,10 @@ st.caption(
 from_zip, from_s3 = st.tabs(["Upload a .zip", "From an S3 prefix"])
 imported: transfer.ImportResult | None = None
 with from_zip:
-    upload = st.file_uploader("Campaign .zip", type=["zip"], key="import_zip")
+    # a new uploader after each import: an imported zip is not left there to import twice
+    upload = st.file_uploader(
+        "Campaign .zip", type=["zip"], key=f"import_zip_{st.session_state.get('imports', 0)}"
+    )
     if st.button("Import the zip", key="import_zip_button", type="primary", disabled=upload is None):
         assert upload is not None
         with st.spinner("Importing: checking and normalizing every scene…"):
@@ -35,6 +38,7 @@ with from_s3:
             imported = guarded(transfer.import_campaign, ctx, prefix.strip(), **owner)
 if imported is not None:
     st.session_state["imported"] = imported
+    st.session_state["imports"] = st.session_state.get("imports", 0) + 1
     show_campaign(imported.brand, imported.campaign_id)
     st.rerun()  # the sidebar, drawn before this page, shows the new campaign
 
@@ -48,5 +52,6 @@ if done is not None:
     )
     for note in done.notes:
         st.warning(md(note), icon=":material/warning:")
-    st.video(done.final_video_url)
-    st.page_link("pages/editor.py", label="Edit it", icon=":material/movie_edit:")
+    player, _ = st.columns([1, 2])  # a 9:16 ad, not the page's width
+    player.video(done.final_video_url)
+    player.page_link("pages/editor.py", label="Edit it", icon=":material/movie_edit:")

@@ -45,7 +45,7 @@ def a_zip(tmp_path: Path, clips: Clips, doc: dict | None = None) -> bytes:  # ty
 
 
 def upload(at: AppTest, data: bytes) -> AppTest:
-    at.file_uploader(key="import_zip").set_value(("campaign.zip", data, "application/zip")).run()
+    at.file_uploader[0].set_value(("campaign.zip", data, "application/zip")).run()
     at.button(key="import_zip_button").click().run()
     assert not at.exception, at.exception
     return at
@@ -54,7 +54,7 @@ def upload(at: AppTest, data: bytes) -> AppTest:
 def test_the_page_offers_an_upload_and_an_s3_prefix(app_env: dict[str, str]) -> None:  # noqa: F811
     at = opened()
     assert at.title[0].value == "New campaign" and [s.value for s in at.subheader] == ["Import"]
-    assert at.file_uploader(key="import_zip").allowed_type == [".zip"]
+    assert at.file_uploader[0].allowed_type == [".zip"]
     assert at.button(key="import_zip_button").disabled and at.button(key="import_s3_button").disabled
     assert [s.label for s in at.sidebar.selectbox] == ["Brand", "Campaign"]
 
@@ -71,6 +71,7 @@ def test_an_uploaded_zip_becomes_the_sidebar_s_campaign(
         "Imported **Ambre Nocturne — spring** (Maison Test / Ambre Nocturne): 2 scenes, 2 s."
     )
     assert at.get("video"), "the imported campaign's final plays"
+    assert at.button(key="import_zip_button").disabled, "the imported zip is not left there to import twice"
     new_id = at.session_state["campaign_id"]
     assert at.session_state["brand"] == "Maison Test"
     assert [s.value for s in at.sidebar.selectbox] == ["Maison Test", new_id]
@@ -92,9 +93,7 @@ def test_a_bad_zip_is_one_line_and_nothing_is_imported(
     assert md("campaign.json has 3 scenes, but there is no variations/") in error and "\n" not in error
     assert not at.success
     assert (campaign_names(), at.session_state["campaign_id"]) == before
-    at.file_uploader(key="import_zip").set_value(
-        ("evil.zip", b"PK\x03\x04 not really", "application/zip")
-    ).run()
+    at.file_uploader[0].set_value(("evil.zip", b"PK\x03\x04 not really", "application/zip")).run()
     at.button(key="import_zip_button").click().run()
     assert any(md("evil.zip is not a readable zip file") in e.value for e in at.error)
     assert campaign_names() == before[0]

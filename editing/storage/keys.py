@@ -30,13 +30,6 @@ class CampaignKeys:
         """The campaign's folder (every variation's files, and an export's campaign.json, sit under it)."""
         return campaign_folder(self.brand_id, self.perfume_id, self.campaign_id)
 
-    def relative(self, key: str) -> str:
-        """A key of this campaign as a path inside its folder (``variations/variation_0/…``)."""
-        head = self.folder + "/"
-        if not key.startswith(head):
-            raise ValueError(f"{key} is not under {head}")
-        return key[len(head) :]
-
     def scene(self, scene_index: int, version: str | None = None) -> str:
         return scene_key(
             self.brand_id, self.perfume_id, self.campaign_id, self.variation, scene_index, version

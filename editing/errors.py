@@ -43,6 +43,10 @@ class NotFoundError(InputError):
     exit_code = 3
 
 
+class CampaignImportError(InputError):
+    """A campaign to import is refused (its zip, its campaign.json, one of its files); nothing was stored."""
+
+
 class UnmappableInstructionError(InputError):
     """The offline editor found no visual change it could make from the instruction."""
 
@@ -73,6 +77,10 @@ class CorruptFileError(StorageError):
 
 class InvalidVideoError(AtelierError):
     """A file that should be a video is not a decodable video."""
+
+
+class InvalidAudioError(AtelierError):
+    """A file that should be audio (a music bed) is not decodable audio."""
 
 
 class RenderError(AtelierError):

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from editing import queries
 from editing.context import Atelier
-from editing.db.models import Campaign, EditHistory
+from editing.db.models import Campaign, EditHistory, FinalVersion, SceneVersion
 from editing.storage.keys import thumbnail_key
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,12 @@ def referenced_keys(ctx: Atelier, campaign_id: uuid.UUID | None = None) -> dict[
             edits = edits.where(EditHistory.campaign_id == campaign_id)
         for cid, *keys in session.execute(edits):
             out |= dict.fromkeys(_edit_keys([tuple(keys)]), str(cid))
+        for table in (SceneVersion, FinalVersion):  # every version stays playable (an imported final)
+            stmt = select(table.campaign_id, table.video_key, table.thumbnail_key)
+            if campaign_id is not None:
+                stmt = stmt.where(table.campaign_id == campaign_id)
+            for cid, *keys in session.execute(stmt):
+                out |= dict.fromkeys((k for k in keys if k), str(cid))
     return out
 
 

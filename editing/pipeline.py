@@ -432,7 +432,7 @@ class SceneEditPipeline:
         assert run.adjustment is not None
         work = run.work / "adjusted"
         work.mkdir()
-        source = assets.fetch_verified(self.ctx.vault, run.scene["video_key"], work, "current.mp4")
+        source, _ = assets.fetch_verified(self.ctx.vault, run.scene["video_key"], work, "current.mp4")
         duration = float(run.scene.get("duration", 4))
         run.scene_path = work / "adjusted.mp4"
         adjust_scene(source, run.scene_path, run.adjustment, self.ctx.video_format, duration)
@@ -451,7 +451,7 @@ class SceneEditPipeline:
             key, thumb, prompt, duration = old.video_key, old.thumbnail_key, old.prompt, old.duration
         work = run.work / "restored"
         work.mkdir()
-        run.scene_path = assets.fetch_verified(self.ctx.vault, key, work, "restored.mp4")
+        run.scene_path, _ = assets.fetch_verified(self.ctx.vault, key, work, "restored.mp4")
         run.new_scene = assets.StoredVideo(
             key=key, thumbnail_key=thumb or thumbnail_key(key), duration=duration
         )

@@ -217,18 +217,46 @@ def count_edits(*, session: Session, brand: str | None) -> int:
     return int(session.scalar(visible(stmt, brand)) or 0)
 
 
-def brand_and_perfume(brand_name: str, perfume_name: str, *, session: Session) -> tuple[Brand, Perfume]:
-    """The brand and its perfume by name, created when missing."""
+def brand_and_perfume(
+    brand_name: str,
+    perfume_name: str,
+    *,
+    session: Session,
+    new_ids: tuple[uuid.UUID, uuid.UUID] | None = None,
+) -> tuple[Brand, Perfume]:
+    """The brand and its perfume by name, created when missing (with ``new_ids`` when given)."""
+    new_brand, new_perfume = new_ids or (uuid.uuid4(), uuid.uuid4())
     brand = session.scalars(select(Brand).where(Brand.name == brand_name)).one_or_none()
     if brand is None:
-        brand = Brand(id=uuid.uuid4(), name=brand_name)
+        brand = Brand(id=new_brand, name=brand_name)
         session.add(brand)
         session.flush()
     perfume = session.scalars(
         select(Perfume).where(Perfume.brand_id == brand.id, Perfume.name == perfume_name)
     ).one_or_none()
     if perfume is None:
-        perfume = Perfume(id=uuid.uuid4(), brand_id=brand.id, name=perfume_name)
+        perfume = Perfume(id=new_perfume, brand_id=brand.id, name=perfume_name)
         session.add(perfume)
         session.flush()
     return brand, perfume
+
+
+def brand_and_perfume_ids(
+    brand_name: str, perfume_name: str, *, session: Session
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """The ids the brand and its perfume have, or will have once :func:`brand_and_perfume` creates them.
+
+    Nothing is written: a campaign being built names its files with these ids and creates the
+    missing rows only with its own row, so a build that fails leaves no brand behind.
+    """
+    brand_id = session.scalar(select(Brand.id).where(Brand.name == brand_name))
+    perfume_id = None
+    if brand_id is not None:
+        perfume_id = session.scalar(
+            select(Perfume.id).where(Perfume.brand_id == brand_id, Perfume.name == perfume_name)
+        )
+    return brand_id or uuid.uuid4(), perfume_id or uuid.uuid4()
+
+
+def brand_exists(brand_name: str, *, session: Session) -> bool:
+    return session.scalar(select(Brand.id).where(Brand.name == brand_name)) is not None

@@ -118,6 +118,9 @@ def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable
     if st.session_state.get(state_key) not in options:
         st.session_state[state_key] = options[0]
     widget_key = f"_{state_key}_picker"
+    drawn = widget_key in st.session_state
+    if drawn and st.session_state[widget_key] != st.session_state[state_key]:
+        st.session_state[widget_key] = st.session_state[state_key]  # a page chose for it (show_campaign)
 
     def keep() -> None:
         st.session_state[state_key] = st.session_state[widget_key]
@@ -125,7 +128,7 @@ def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable
     st.selectbox(
         md(title),
         options,
-        index=options.index(st.session_state[state_key]),
+        index=0 if drawn else options.index(st.session_state[state_key]),  # once drawn, its state rules
         format_func=fmt,
         key=widget_key,
         on_change=keep,
@@ -158,6 +161,13 @@ def when(iso: str | None) -> str:
 
 def role_label(role: str) -> str:
     return role.upper() if role.lower() == "cta" else role.title()
+
+
+def show_campaign(brand: str, campaign_id: str) -> None:
+    """Make a campaign (just imported or duplicated) the sidebar's choice, from the next run on."""
+    if not get_ctx().settings.brand:
+        st.session_state["brand"] = brand
+    st.session_state["campaign_id"] = campaign_id
 
 
 def current_brand() -> str | None:

@@ -100,13 +100,21 @@ def sidebar() -> None:
             st.info("No campaigns yet for this brand.")
             st.session_state.pop("campaign_id", None)
             return
-        labels = {r.campaign_id: f"{r.name} ({r.campaign_id[:8]})" for r in rows}
+        labels = campaign_labels([(r.campaign_id, r.name) for r in rows])
         _sticky_select("Campaign", list(labels), "campaign_id", labels.__getitem__)
         st.caption(
             f"Prompt editor: **{label(ctx.settings.active_prompt_editor)}** · "
             f"Video: **{label(ctx.settings.active_video_generator)}** · "
             f"Storage: **{label(ctx.settings.active_storage)}**"
         )
+
+
+def campaign_labels(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """Each campaign by its name; a short id only where two share one, so names are never cut."""
+    seen: dict[str, int] = {}
+    for _, name in rows:
+        seen[name] = seen.get(name, 0) + 1
+    return {cid: name if seen[name] == 1 else f"{name} · {cid[:6]}" for cid, name in rows}
 
 
 def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:

@@ -156,6 +156,6 @@ def test_an_imported_campaign_edits_like_any_other(ctx: Atelier, mixed: Path) ->
     cid = import_campaign(ctx, mixed).campaign_id
     result = edit_scene(ctx, cid, 1, "make it brighter")
     assert result["success"] is True
-    assert [v.method for v in versions.list_scene_versions(ctx, cid, 1)] == ["import", "regenerate"]
+    assert [v.method for v in versions.list_scene_versions(ctx, cid, 1)] == ["import", "adjust"]
     assert [f.version for f in versions.list_final_versions(ctx, cid)] == [1, 2, 3]
     assert campaigns.list_scenes(ctx, cid)[1].edit_count == 1

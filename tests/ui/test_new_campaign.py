@@ -15,7 +15,7 @@ from pages._safe import md
 from tests import hostile
 from tests.fakes.s3_server import MotoS3Server, offline_aws_env
 from tests.seed_campaigns import Clips, lay_out, seed_doc, zip_folder
-from tests.ui.test_app import ROOT, app_env  # noqa: F401  (the app on the test's database)
+from tests.ui.conftest import ROOT
 
 PAGE = "pages/new_campaign.py"
 
@@ -51,7 +51,7 @@ def upload(at: AppTest, data: bytes) -> AppTest:
     return at
 
 
-def test_the_page_offers_an_upload_and_an_s3_prefix(app_env: dict[str, str]) -> None:  # noqa: F811
+def test_the_page_offers_an_upload_and_an_s3_prefix(app_env: dict[str, str]) -> None:
     at = opened()
     assert at.title[0].value == "New campaign" and [s.value for s in at.subheader] == ["Import"]
     assert at.file_uploader[0].allowed_type == [".zip"]
@@ -60,7 +60,7 @@ def test_the_page_offers_an_upload_and_an_s3_prefix(app_env: dict[str, str]) -> 
 
 
 def test_an_uploaded_zip_becomes_the_sidebar_s_campaign(
-    app_env: dict[str, str],  # noqa: F811
+    app_env: dict[str, str],
     tmp_path: Path,
     clips: Clips,
 ) -> None:
@@ -82,7 +82,7 @@ def test_an_uploaded_zip_becomes_the_sidebar_s_campaign(
 
 
 def test_a_bad_zip_is_one_line_and_nothing_is_imported(
-    app_env: dict[str, str],  # noqa: F811
+    app_env: dict[str, str],
     tmp_path: Path,
     clips: Clips,
 ) -> None:
@@ -100,7 +100,7 @@ def test_a_bad_zip_is_one_line_and_nothing_is_imported(
 
 
 @pytest.fixture
-def s3(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MotoS3Server]:  # noqa: F811
+def s3(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MotoS3Server]:
     offline_aws_env(monkeypatch, tmp_path / "no-aws-config")
     with MotoS3Server() as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
@@ -130,7 +130,7 @@ def test_an_s3_prefix_is_imported_and_a_missing_one_refused(
     assert at.session_state["brand"] == sidebar_brand, "no brand_name: it goes to the sidebar's brand"
 
 
-def test_hostile_names_are_shown_as_text(app_env: dict[str, str], tmp_path: Path, clips: Clips) -> None:  # noqa: F811
+def test_hostile_names_are_shown_as_text(app_env: dict[str, str], tmp_path: Path, clips: Clips) -> None:
     doc = seed_doc(
         [1.0, 1.0],
         campaign_name=hostile.NAMES[0],

@@ -141,8 +141,14 @@ if overview is None:
 
 title, copy = st.columns([4, 1], vertical_alignment="bottom")
 title.title(label(overview.name))
-copy.button("Duplicate", icon=":material/content_copy:", on_click=duplicate, args=(campaign_id,), width="stretch",
-            help="A copy of this campaign to try an alternative; the original stays as it is")  # fmt: skip
+copy.button(
+    "Duplicate",
+    icon=":material/content_copy:",
+    on_click=duplicate,
+    args=(campaign_id,),
+    width="stretch",
+    help="A copy of this campaign to try an alternative; the original stays as it is",
+)
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
 last_edit(overview)
 

@@ -43,6 +43,18 @@ class NotFoundError(InputError):
     exit_code = 3
 
 
+class ForbiddenError(InputError):
+    """The person acting does not hold the role this needs in the brand; nothing was changed."""
+
+    exit_code = 4
+
+
+class BudgetExceededError(InputError):
+    """An edit would take a budget past its limit; refused before anything was spent."""
+
+    exit_code = 5
+
+
 class CampaignImportError(InputError):
     """A campaign to import is refused (its zip, its campaign.json, one of its files); nothing was stored."""
 

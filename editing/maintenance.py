@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from editing import queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, FinalVersion, SceneVersion
 from editing.storage.keys import thumbnail_key
@@ -100,7 +101,7 @@ def referenced_keys(ctx: Atelier, campaign_id: uuid.UUID | None = None) -> dict[
     return out
 
 
-def verify(ctx: Atelier, campaign_id: str | None = None, *, brand: str | None = None) -> list[FileCheck]:
+def verify(ctx: Atelier, campaign_id: str | None = None, *, brand: Scope = None) -> list[FileCheck]:
     """Check every file the campaign (or every visible campaign) references against its record.
 
     Raises:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from editing import assets, ledger, queries, versions
+from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import EditHistory
 from editing.domain import Instruction, validate_scene_index
@@ -156,7 +157,7 @@ class SceneEditPipeline:
         edit_instruction: str | Instruction,
         *,
         ctx: Atelier,
-        brand: str | None = None,
+        brand: Scope = None,
         user: str | None = None,
         on_progress: ProgressCallback | None = None,
         method: str = DEFAULT_METHOD,
@@ -178,12 +179,12 @@ class SceneEditPipeline:
         self.ctx = ctx
         self.instruction = Instruction.parse(edit_instruction)
         self.brand = brand
-        self.user = user or ctx.settings.user
+        self.user = actor(brand, user or ctx.settings.user)
         self.on_progress = on_progress
         self.progress = Progress(on_progress)
         self.edit_id: uuid.UUID | None = None  # set for an edit accepted earlier (a job)
         with ctx.db.Session() as session:
-            campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+            campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
             self.campaign_id = campaign.id
             cj = campaign.campaign_json
             self.scene_index = validate_scene_index(scene_index, len(cj.get("scenes", [])))
@@ -587,7 +588,7 @@ def edit_scene(
     scene_index: int,
     edit_instruction: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     on_progress: ProgressCallback | None = None,
     method: str = DEFAULT_METHOD,

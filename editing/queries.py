@@ -14,6 +14,7 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from editing.access import Access, Scope, require
 from editing.db.models import Brand, Campaign, EditHistory, Perfume
 from editing.domain import (
     CampaignCost,
@@ -28,12 +29,17 @@ from editing.errors import NotFoundError
 Ts = TypeVarTuple("Ts")
 
 
-def visible(stmt: Select[*Ts], brand: str | None) -> Select[*Ts]:
+def visible(stmt: Select[*Ts], brand: Scope) -> Select[*Ts]:
     """Restrict a statement over campaigns (or rows joined to them) to those ``brand`` may see.
 
-    ``brand`` None means every brand (local mode); the statement must select from or join
-    ``Campaign``.
+    ``brand`` is a scope (:mod:`editing.access`): None means every brand, a name that brand,
+    an Access the brands its person is a member of (every brand for an admin), narrowed to
+    the one they picked. The statement must select from or join ``Campaign``.
     """
+    if isinstance(brand, Access):
+        if not brand.admin:
+            stmt = stmt.where(Campaign.brand_id.in_(brand.brand_ids))
+        brand = brand.brand
     if brand is None:
         return stmt
     return stmt.where(Campaign.brand_id.in_(select(Brand.id).where(Brand.name == brand)))
@@ -58,12 +64,20 @@ def parse_campaign_id(campaign_id: str | uuid.UUID) -> uuid.UUID:
 
 
 def load_campaign(
-    campaign_id: str | uuid.UUID, *, session: Session, brand: str | None = None, for_update: bool = False
+    campaign_id: str | uuid.UUID,
+    *,
+    session: Session,
+    brand: Scope = None,
+    for_update: bool = False,
+    need: tuple[str, str] | None = None,
 ) -> Campaign:
-    """The campaign, if it exists and ``brand`` may see it.
+    """The campaign, if it exists and ``brand`` may see it (and, with ``need``, do something to it).
+
+    ``need`` is (role, what is being done), e.g. ("editor", "editing a scene").
 
     Raises:
         NotFoundError: unknown id, or a campaign of another brand (indistinguishable on purpose).
+        ForbiddenError: ``need``'s role is not held in the campaign's brand.
     """
     stmt = visible(select(Campaign).where(Campaign.id == parse_campaign_id(campaign_id)), brand)
     if for_update:
@@ -71,10 +85,12 @@ def load_campaign(
     campaign = session.scalars(stmt).one_or_none()
     if campaign is None:
         raise NotFoundError(f"Campaign {campaign_id} not found")
+    if need is not None:
+        require(session, brand, campaign.brand_id, *need)
     return campaign
 
 
-def campaign_summaries(*, session: Session, brand: str | None) -> list[CampaignSummary]:
+def campaign_summaries(*, session: Session, brand: Scope) -> list[CampaignSummary]:
     """Campaigns, newest first, with their brand, perfume, status and total cost."""
     stmt = (
         select(Campaign, Brand.name, Perfume.name)
@@ -97,8 +113,14 @@ def campaign_summaries(*, session: Session, brand: str | None) -> list[CampaignS
     ]
 
 
-def brand_names(*, session: Session) -> list[str]:
-    return list(session.scalars(select(Brand.name).order_by(Brand.name)))
+def brand_names(*, session: Session, brand: Scope = None) -> list[str]:
+    """The brands ``brand`` may see, by name."""
+    stmt = select(Brand.name).order_by(Brand.name)
+    if isinstance(brand, Access) and not brand.admin:
+        stmt = stmt.where(Brand.id.in_(brand.brand_ids))
+    elif isinstance(brand, str):
+        stmt = stmt.where(Brand.name == brand)
+    return list(session.scalars(stmt))
 
 
 def edit_record(row: EditHistory) -> EditHistoryRecord:
@@ -134,7 +156,7 @@ def campaign_history(campaign: Campaign, *, session: Session) -> list[EditHistor
     return [edit_record(r) for r in rows]
 
 
-def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: str | None) -> EditHistoryRecord:
+def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: Scope) -> EditHistoryRecord:
     """One edit by id.
 
     Raises:
@@ -148,7 +170,7 @@ def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: str | None) -
     return edit_record(row)
 
 
-def recent_edits(*, session: Session, brand: str | None, limit: int) -> list[HistoryRow]:
+def recent_edits(*, session: Session, brand: Scope, limit: int) -> list[HistoryRow]:
     """The newest ``limit`` edits across campaigns."""
     stmt = (
         select(EditHistory, Campaign.name, Brand.name)
@@ -163,7 +185,7 @@ def recent_edits(*, session: Session, brand: str | None, limit: int) -> list[His
     ]
 
 
-def costs_by_campaign(*, session: Session, brand: str | None) -> list[CampaignCost]:
+def costs_by_campaign(*, session: Session, brand: Scope) -> list[CampaignCost]:
     """Edit spend per campaign from the edit_history table (failed edits included), oldest first."""
     completed = EditHistory.status == "completed"
     stmt = (
@@ -197,7 +219,7 @@ def costs_by_campaign(*, session: Session, brand: str | None) -> list[CampaignCo
     ]
 
 
-def spend_by_day(*, session: Session, brand: str | None) -> list[DaySpend]:
+def spend_by_day(*, session: Session, brand: Scope) -> list[DaySpend]:
     """Edit spend per UTC day and campaign (every edit, failed ones included), oldest first."""
     day = func.date_trunc("day", func.timezone("UTC", EditHistory.timestamp)).label("day")
     stmt = (
@@ -212,7 +234,7 @@ def spend_by_day(*, session: Session, brand: str | None) -> list[DaySpend]:
     ]
 
 
-def count_edits(*, session: Session, brand: str | None) -> int:
+def count_edits(*, session: Session, brand: Scope) -> int:
     stmt = select(func.count(EditHistory.edit_id)).join(Campaign, Campaign.id == EditHistory.campaign_id)
     return int(session.scalar(visible(stmt, brand)) or 0)
 

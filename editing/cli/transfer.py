@@ -15,7 +15,11 @@ def _progress(step: str, message: str) -> None:
 
 def cmd_import(ctx: Atelier, args: argparse.Namespace) -> None:
     result = transfer.import_campaign(
-        ctx, args.source, brand=args.brand, on_progress=_progress if args.verbose else None
+        ctx,
+        args.source,
+        brand=args.brand_name,
+        scope=args.brand,
+        on_progress=_progress if args.verbose else None,
     )
     if args.json:
         out({"campaign_id": result.campaign_id})

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from editing import builder, queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.domain import clean_name
 from editing.storage.keys import thumbnail_key
@@ -34,7 +35,7 @@ class DuplicateResult:
 
 
 def duplicate_campaign(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, name: str | None = None, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, name: str | None = None, brand: Scope = None
 ) -> DuplicateResult:
     """A copy of the campaign's current state, named ``name`` (default: its name + " (copy)", numbered).
 
@@ -45,7 +46,9 @@ def duplicate_campaign(
     """
     title = clean_name(name, "The copy's name") if name is not None else None
     with ctx.db.Session() as session:
-        c = queries.load_campaign(campaign_id, session=session, brand=brand)
+        c = queries.load_campaign(
+            campaign_id, session=session, brand=brand, need=("editor", "duplicating a campaign")
+        )
         source_id, source_name = c.id, c.name
         brand_name, perfume_name = c.brand.name, c.perfume.name
         cj = copy.deepcopy(c.campaign_json)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from editing import assets, queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import InputError, NotFoundError
 from editing.storage.integrity import Fingerprint, fingerprint
@@ -53,9 +54,7 @@ class _Snapshot:
     campaign_json: dict[str, Any]
 
 
-def export_campaign(
-    ctx: Atelier, campaign_id: str, dest: str | Path, *, brand: str | None = None
-) -> ExportResult:
+def export_campaign(ctx: Atelier, campaign_id: str, dest: str | Path, *, brand: Scope = None) -> ExportResult:
     """Write the campaign to ``dest``: a new ``.zip`` file, or a new (or empty) folder.
 
     Raises:
@@ -85,9 +84,9 @@ def _check_target(target: Path, as_zip: bool) -> None:
         raise InputError(f"cannot export to {target}: it exists and is not an empty folder")
 
 
-def _snapshot(ctx: Atelier, campaign_id: str, brand: str | None) -> _Snapshot:
+def _snapshot(ctx: Atelier, campaign_id: str, brand: Scope) -> _Snapshot:
     with ctx.db.Session() as session:
-        if brand is not None and not queries.brand_exists(brand, session=session):
+        if isinstance(brand, str) and not queries.brand_exists(brand, session=session):
             raise NotFoundError(f"Brand {brand} not found")
         c = queries.load_campaign(campaign_id, session=session, brand=brand)
         cj = copy.deepcopy(c.campaign_json)

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from editing import assets, builder, media
+from editing import access, assets, builder, media
+from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import CampaignImportError, InvalidAudioError, InvalidVideoError, RenderError
 from editing.transfer import layout
@@ -70,6 +71,7 @@ def import_campaign(
     default_brand: str | None = None,
     where: str | None = None,
     on_progress: ProgressFn | None = None,
+    scope: Scope = None,
 ) -> ImportResult:
     """Import the campaign in a folder, a zip file or an S3 prefix (``s3://bucket/…/campaigns/ID/``).
 
@@ -77,6 +79,7 @@ def import_campaign(
         brand: the brand it goes to, whatever campaign.json says (``--brand``, ATELIER_BRAND).
         default_brand: the brand when neither ``brand`` nor campaign.json's brand_name names one.
         where: how messages name the source (an uploaded file's name).
+        scope: who imports (:mod:`editing.access`): an editor of the brand, an admin for a new one.
 
     Raises:
         CampaignImportError: the source, its campaign.json or one of its files is refused (one line
@@ -93,6 +96,7 @@ def import_campaign(
         owner = brand or doc.brand_name or default_brand
         if not owner:
             raise CampaignImportError("campaign.json names no brand_name: choose the brand (--brand NAME)")
+        access.check_create(ctx, scope, owner)
         with builder.draft(
             ctx, brand=owner, perfume=doc.perfume_name, variation=doc.variation, purpose="import"
         ) as new:

@@ -189,18 +189,8 @@ def preview_edit(
     """
     instruction = Instruction.parse(edit_instruction)
     user = actor(brand, user or ctx.settings.user)
-    with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
-        cj = campaign.campaign_json
-        validate_scene_index(scene_index, len(cj.get("scenes", [])))
-        cid, scene, variation = (
-            campaign.id,
-            cj["scenes"][scene_index],
-            int(cj.get("selected_variation_index", 0)),
-        )
-        plan = scene_plan(cj, scene_index, instruction.text, keep_length=keep_length)
-        rewrite = ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction.text)
-        budgets.hold(session, campaign, rewrite)  # even the rewrite's tokens are spend
+    cid, cj, variation, plan = _checked(ctx, campaign_id, scene_index, instruction, brand, keep_length)
+    scene = cj["scenes"][scene_index]
     row = Preview(id=uuid.uuid4(), campaign_id=cid, variation=variation, scene_index=scene_index)
     row.instruction, row.original_prompt, row.user_name = (
         instruction.text,
@@ -235,6 +225,27 @@ def preview_edit(
         cost=float(row.cost),
         provider=row.prompt_provider,
     )
+
+
+def _checked(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    instruction: Instruction,
+    brand: Scope,
+    keep_length: bool,
+) -> tuple[uuid.UUID, dict[str, Any], int, MethodPlan]:
+    """The campaign, its variation and the methods' plan of a preview that may go ahead; even the
+    rewrite's tokens are spend, so a budget they do not fit refuses it."""
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
+        cj = campaign.campaign_json
+        validate_scene_index(scene_index, len(cj.get("scenes", [])))
+        plan = scene_plan(cj, scene_index, instruction.text, keep_length=keep_length)
+        scene = cj["scenes"][scene_index]
+        rewrite = ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction.text)
+        budgets.hold(session, campaign, rewrite)
+        return campaign.id, cj, int(cj.get("selected_variation_index", 0)), plan
 
 
 def claim_preview(

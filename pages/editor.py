@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from editing import campaigns, style, transfer
+from editing import budgets, campaigns, style, transfer
 from editing.continuity import ContinuityFlag, continuity_flags, submit_match
 from editing.domain import CampaignOverview, SceneInfo
 from editing.jobs.queue import JobStatus, active_jobs
@@ -151,6 +151,12 @@ copy.button(
 )
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
 last_edit(overview)
+for budget in guarded(budgets.warnings, ctx, campaign_id, brand=current_brand()) or []:
+    st.warning(
+        f"The {md(budget.label)} is {100 * budget.fraction:.0f} % used: ${budget.remaining_usd:,.2f} left "
+        f"of ${budget.limit_usd:,.2f}.",
+        icon=":material/savings:",
+    )
 
 player, scene_list = st.columns([2, 3], gap="large")
 with player:

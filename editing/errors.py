@@ -93,3 +93,9 @@ class ConflictError(AtelierError):
 
 class LeaseLost(AtelierError):
     """The process running an edit lost its lease (the database restarted or the network failed)."""
+
+
+class ForbiddenError(AtelierError):
+    """The user's role does not allow this (a viewer editing, a non-manager adding members)."""
+
+    exit_code = 4

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from editing.cli import campaigns, edits, files, history, transfer
+from editing.cli import campaigns, edits, files, history, transfer, users
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -27,7 +27,7 @@ Command = Callable[[Atelier, argparse.Namespace], None]
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m editing", description="Atelier: edit perfume ad scenes.")
     p.add_argument("--brand", help="act as this brand (campaigns of other brands are not visible)")
-    p.add_argument("--user", help="name recorded on edits (default ATELIER_USER)")
+    p.add_argument("--user", help="who acts: the email recorded and checked (default ATELIER_USER: local)")
     p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.register(add)
     files.register(add)
     transfer.register(add)
+    users.register(add)
     return p
 
 

@@ -24,6 +24,22 @@ from editing.context import Atelier
 from editing.db.models import ROLES, AuditEntry, Brand, Membership, User
 from editing.errors import ForbiddenError, InputError, NotFoundError
 
+__all__ = [
+    "LOCAL_USER",
+    "ROLES",
+    "MemberInfo",
+    "TeamUser",
+    "add_member",
+    "check_role",
+    "get_user",
+    "list_members",
+    "manageable_brands",
+    "normalize_email",
+    "remove_member",
+    "set_admin",
+    "sign_in",
+]
+
 EMAIL_MAX = 320
 NAME_MAX = 200
 # One lock for "who is admin" decisions: two first sign-ins at once make exactly one admin.

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from editing import campaigns
-from editing.config import ENV_FIELDS, load_settings
+from editing.config import ENV_FIELDS, LOCAL_USER, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
 from editing.jobs.runner import Worker
@@ -88,7 +88,7 @@ def sidebar() -> None:
             st.rerun()
     with st.sidebar:
         st.markdown("### ✦ Atelier")
-        st.caption(f"Signed in as **{label(ctx.settings.user)}**")
+        account()
         fixed = ctx.settings.brand
         if fixed:
             st.session_state["brand"] = fixed
@@ -107,6 +107,46 @@ def sidebar() -> None:
             f"Video: **{label(ctx.settings.active_video_generator)}** · "
             f"Storage: **{label(ctx.settings.active_storage)}**"
         )
+
+
+#: The session key holding the signed-in email, once editing.team recorded the sign-in.
+SIGNED_IN = "signed_in_email"
+
+
+def auth_configured() -> bool:
+    """Whether sign-in is on: an ``[auth]`` section in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def current_user() -> str:
+    """Who acts: the signed-in email (recorded on edits, checked by editing/), or the local user
+    when sign-in is not configured. Never the local user when it is: the page stops instead."""
+    if not auth_configured():
+        return LOCAL_USER
+    email = st.session_state.get(SIGNED_IN)
+    if not email:
+        st.stop()
+    return str(email)
+
+
+def account() -> None:
+    """Who is signed in, with a Sign out button; or, without sign-in, that the app runs as one local user."""
+    if not auth_configured():
+        st.caption(
+            "Local mode — no sign-in", help="Add an [auth] section to .streamlit/secrets.toml to sign in."
+        )
+        return
+    name = st.user.get("name") or ""
+    if name:
+        st.caption(f"Signed in as **{label(name)}** · {label(current_user())}")
+    else:
+        st.caption(f"Signed in as **{label(current_user())}**")
+    if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.session_state.pop(SIGNED_IN, None)
+        st.logout()
 
 
 def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from editing import team
 from editing.config import load_settings
 from editing.context import Atelier
 from editing.db.models import AuditEntry, EditHistory
+from editing.demo import create_demo_campaign
 from tests.ui.conftest import _app
 
 AUTH = {
@@ -24,6 +26,17 @@ AUTH = {
 }
 
 
+@pytest.fixture
+def small_demo(app_env: dict[str, str]) -> dict[str, str]:
+    """A one-scene demo made beforehand, so the app's first start has nothing to build."""
+    ctx = Atelier.open(load_settings())
+    try:
+        create_demo_campaign(ctx, scenes=1, scene_duration=1.0)
+    finally:
+        ctx.close()
+    return app_env
+
+
 def _as(user: dict[str, Any] | None) -> Any:
     at = _app()
     at.secrets = dict(AUTH)
@@ -35,7 +48,7 @@ def _sidebar_text(at: Any) -> str:
     return " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_local_mode_says_so_and_the_local_user_is_admin(app_env: dict[str, str]) -> None:
+def test_local_mode_says_so_and_the_local_user_is_admin(small_demo: dict[str, str]) -> None:
     at = _app().run()
     assert "Local mode — no sign-in" in _sidebar_text(at)
     assert not [b for b in at.sidebar.button if b.label == "Sign out"]
@@ -64,7 +77,7 @@ def test_signed_out_browser_sees_only_the_sign_in_screen(app_env: dict[str, str]
     assert not at.sidebar.selectbox, "no brand or campaign before signing in"
 
 
-def test_first_sign_in_is_admin_then_others_need_a_role(app_env: dict[str, str]) -> None:
+def test_first_sign_in_is_admin_then_others_need_a_role(small_demo: dict[str, str]) -> None:
     at = _as({"email": "Ana@Example.com", "name": "Ana Lima"}).run()
     assert not at.exception, at.exception
     assert "Signed in as **Ana Lima** · ana\\@\u2060example\\.com" in _sidebar_text(at)

@@ -25,6 +25,9 @@ def signed_in() -> bool:
     email = str(st.user.get("email") or "")
     if st.session_state.get(SIGNED_IN) == email.strip().lower() and email:
         return True
+    if st.user.get("email_verified") is False:  # e.g. a self-registered account at the provider
+        st.session_state["sign_in_error"] = f"the provider has not verified the email {email}"
+        return False
     try:
         user = team.sign_in(get_ctx(), email, str(st.user.get("name") or ""))
     except AtelierError as exc:
@@ -43,7 +46,8 @@ def sign_in_screen() -> None:
     st.title("✦ Atelier")
     problem = st.session_state.pop("sign_in_error", None)
     if problem:  # signed in with the provider, but Atelier cannot use that identity
-        st.error(f"Signed in, but {md(problem)}: ask for an account with an email.", icon=":material/error:")
+        st.error(f"Signed in with the provider, but Atelier cannot use this identity: {md(problem)}.",
+                 icon=":material/error:")  # fmt: skip
         if st.button("Sign out", key="sign_out_refused"):
             st.logout()
         return

@@ -77,6 +77,20 @@ def test_signed_out_browser_sees_only_the_sign_in_screen(app_env: dict[str, str]
     assert not at.sidebar.selectbox, "no brand or campaign before signing in"
 
 
+def test_an_identity_atelier_cannot_use_is_refused(app_env: dict[str, str]) -> None:
+    unverified = {"email": "eve@example.com", "email_verified": False}
+    for claims, why in (({"name": "No Email"}, "is not an email address"), (unverified, "has not verified")):
+        at = _as(claims).run()
+        assert not at.exception, at.exception
+        assert why in at.error[0].value.replace("\\", "")
+        assert [b.label for b in at.button] == ["Sign out"] and not at.sidebar.selectbox
+    ctx = Atelier.open(load_settings())
+    try:
+        assert team.get_user(ctx, "eve@example.com") is None
+    finally:
+        ctx.close()
+
+
 def test_first_sign_in_is_admin_then_others_need_a_role(small_demo: dict[str, str]) -> None:
     at = _as({"email": "Ana@Example.com", "name": "Ana Lima"}).run()
     assert not at.exception, at.exception

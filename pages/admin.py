@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,10 @@ ROLE_HELP = (
 )
 
 
+def _seen(m: team.MemberInfo) -> str:
+    return when(m.last_seen_at.astimezone(UTC).isoformat()) if m.last_seen_at else "never signed in"
+
+
 def members_table(members: list[team.MemberInfo]) -> None:
     rows = [
         {
@@ -26,7 +31,7 @@ def members_table(members: list[team.MemberInfo]) -> None:
             "brand": m.brand or "—",
             "role": m.role or "—",
             "admin": m.is_admin,
-            "last_seen": when(m.last_seen_at.isoformat()) if m.last_seen_at else "never signed in",
+            "last_seen": _seen(m),
         }
         for m in members
     ]

@@ -19,7 +19,7 @@ from editing.jobs.group import GroupStatus, group_status
 from editing.jobs.queue import EditRequest, JobStatus, edit_status, submit_edit, submit_group
 from editing.pipeline import steps_of
 from editing.preview import GroupPreview, MethodOption, PreviewResult, preview_all, preview_edit
-from pages._common import current_brand, get_ctx, guarded, role_label
+from pages._common import current_brand, current_user, get_ctx, guarded, role_label
 from pages._safe import diff_md, label, md
 
 #: What each method is called in the dialog.
@@ -148,7 +148,13 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
         if want_preview:
             with st.spinner("Rewriting the prompt…"):
                 found = preview_edit(
-                    ctx, campaign_id, scene.scene_index, instruction, brand=brand, keep_length=keep
+                    ctx,
+                    campaign_id,
+                    scene.scene_index,
+                    instruction,
+                    brand=brand,
+                    user=current_user(),
+                    keep_length=keep,
                 )
             st.session_state["edit_preview"] = found
         else:
@@ -160,6 +166,7 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
                 scene.scene_index,
                 instruction,
                 brand=brand,
+                user=current_user(),
                 idempotency_key=key,
                 request=request,
             )
@@ -201,7 +208,7 @@ def show_preview(campaign_id: str, preview: PreviewResult) -> None:
         try:
             key = st.session_state.get("edit_key")
             response = submit_edit(get_ctx(), campaign_id, preview.scene_index, "", brand=current_brand(),
-                                   idempotency_key=key, request=request)  # fmt: skip
+                                   user=current_user(), idempotency_key=key, request=request)  # fmt: skip
         except AtelierError as exc:
             asked: dict[str, object] = {
                 "method": chosen,
@@ -271,7 +278,12 @@ def group_dialog(campaign_id: str) -> None:
     try:
         with st.spinner("Rewriting every scene's prompt…"):
             st.session_state["group_preview"] = preview_all(
-                get_ctx(), campaign_id, text or "", brand=current_brand(), keep_length=keep
+                get_ctx(),
+                campaign_id,
+                text or "",
+                brand=current_brand(),
+                user=current_user(),
+                keep_length=keep,
             )
     except AtelierError as exc:
         refused(exc)
@@ -302,7 +314,7 @@ def show_group_preview(campaign_id: str, found: GroupPreview) -> None:
         width="stretch",
     ):
         submission = guarded(submit_group, get_ctx(), campaign_id, found.instruction, brand=current_brand(),
-                             previews=found.preview_ids)  # fmt: skip
+                             user=current_user(), previews=found.preview_ids)  # fmt: skip
         if submission is not None:
             st.session_state["group_id"] = submission.group_id
             st.rerun()

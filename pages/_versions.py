@@ -9,7 +9,7 @@ import streamlit as st
 from editing import versions
 from editing.compare import Comparison, compare_edit
 from editing.revert import revert_scene, undo_last_edit
-from pages._common import current_brand, get_ctx, guarded, when
+from pages._common import current_brand, current_user, get_ctx, guarded, when
 from pages._safe import label, md
 
 METHOD_ICONS = {
@@ -42,7 +42,9 @@ def download(text: str, url: str | None, *, key: str) -> None:
 
 
 def _use_version(campaign_id: str, scene_index: int, version: int) -> None:
-    result = guarded(revert_scene, get_ctx(), campaign_id, scene_index, version, brand=current_brand())
+    result = guarded(
+        revert_scene, get_ctx(), campaign_id, scene_index, version, brand=current_brand(), user=current_user()
+    )
     if result is not None:
         st.session_state["last_edit"] = result["edit_id"]
         st.session_state.pop("versions_scene", None)
@@ -50,7 +52,9 @@ def _use_version(campaign_id: str, scene_index: int, version: int) -> None:
 
 def undo(campaign_id: str, scene_index: int) -> None:
     """Undo the scene's last edit (a free revert to the version before)."""
-    result = guarded(undo_last_edit, get_ctx(), campaign_id, scene_index, brand=current_brand())
+    result = guarded(
+        undo_last_edit, get_ctx(), campaign_id, scene_index, brand=current_brand(), user=current_user()
+    )
     if result is not None:
         st.session_state["last_edit"] = result["edit_id"]
 

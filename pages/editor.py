@@ -9,7 +9,16 @@ from editing.continuity import ContinuityFlag, continuity_flags, submit_match
 from editing.domain import CampaignOverview, SceneInfo
 from editing.jobs.queue import JobStatus, active_jobs
 from editing.providers.offline.look import BLOCK_MARKER, split_prompt
-from pages._common import current_brand, current_campaign, get_ctx, guarded, role_label, show_campaign, when
+from pages._common import (
+    current_brand,
+    current_campaign,
+    current_user,
+    get_ctx,
+    guarded,
+    role_label,
+    show_campaign,
+    when,
+)
 from pages._edit_dialog import (
     METHOD_NAMES,
     edit_dialog,
@@ -26,7 +35,9 @@ FOLLOW_ACTIVE, FOLLOW_IDLE = 1.0, 5.0
 
 
 def _match(campaign_id: str, scene_index: int) -> None:
-    response = guarded(submit_match, get_ctx(), campaign_id, scene_index, brand=current_brand())
+    response = guarded(
+        submit_match, get_ctx(), campaign_id, scene_index, brand=current_brand(), user=current_user()
+    )
     if response is not None:
         st.session_state["edit_scene"] = scene_index
         st.session_state["edit_following"] = response.edit_id

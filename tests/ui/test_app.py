@@ -17,6 +17,7 @@ PAGES = [
     "pages/history.py",
     "pages/costs.py",
     "pages/budgets.py",
+    "pages/admin.py",
     "pages/settings.py",
 ]
 

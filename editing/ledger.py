@@ -351,7 +351,9 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
         final = run.final
         if final is not None and c.version != run.snapshot.base_version:
             # Another scene changed meanwhile: the final must include it. Re-render under the lock.
-            final = rerender([s["video_key"] for s in cj["scenes"]], run.version(c.version), cj.get("audio_url"))
+            final = rerender(
+                [s["video_key"] for s in cj["scenes"]], run.version(c.version), cj.get("audio_url")
+            )
         _update_scene(scene, run)
         if final is None:
             cj["final_stale"] = True  # the group's last edit renders it

@@ -493,9 +493,7 @@ class SceneEditPipeline:
         prompt = run.scene.get("background_prompt", "")
         summary = f"Replaced by the uploaded clip {clip.filename} ({clip.source})"
         run.prompt_edit = PromptEdit(prompt, summary, cost=0.0, provider="upload")
-        ledger.record(
-            self.ctx, run, modified_prompt=prompt, changes_summary=summary, video_provider="upload"
-        )
+        ledger.record(self.ctx, run, modified_prompt=prompt, changes_summary=summary, video_provider="upload")
         return summary
 
     def store_scene(self, run: EditRun) -> str:

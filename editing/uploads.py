@@ -85,9 +85,8 @@ def stage(ctx: Atelier, filename: str, stream: IO[bytes], workdir: Path) -> Path
     with dst.open("wb") as out:
         while chunk := stream.read(_CHUNK):
             if out.tell() + len(chunk) > cap:
-                raise UploadError(
-                    f"{name} is over the upload limit of {ctx.settings.import_max_mb} MB (ATELIER_IMPORT_MAX_MB)"
-                )
+                limit = ctx.settings.import_max_mb
+                raise UploadError(f"{name} is over the upload limit of {limit} MB (ATELIER_IMPORT_MAX_MB)")
             out.write(chunk)
     if dst.stat().st_size == 0:
         raise UploadError(f"{name} is empty (0 bytes)")
@@ -112,7 +111,9 @@ def clip_length(info: media.ProbeResult, name: str, fit: Fit) -> float:
     if length < MIN_CLIP_SECONDS:
         raise UploadError(f"{name} is {length:.2f} s long; a scene is at least {MIN_CLIP_SECONDS:g} s")
     if length > MAX_SOURCE_SECONDS:
-        raise UploadError(f"{name} is {length:.0f} s long; the limit for an upload is {MAX_SOURCE_SECONDS:.0f} s")
+        raise UploadError(
+            f"{name} is {length:.0f} s long; the limit for an upload is {MAX_SOURCE_SECONDS:.0f} s"
+        )
     if fit == Fit.KEEP and length > MAX_CLIP_SECONDS + 1e-6:
         raise UploadError(
             f"{name} is {length:.1f} s long; a scene is at most {MAX_CLIP_SECONDS:g} s "

@@ -48,6 +48,7 @@ class Snapshot:
     perfume_name: str
     audio_key: str | None
     final_key: str | None
+    product_image_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def snapshot_of(c: Campaign) -> Snapshot:
         perfume_name=cj.get("perfume_name", "Perfume"),
         audio_key=cj.get("audio_url"),
         final_key=cj.get("final_video_key"),
+        product_image_key=cj.get("product_image_key"),
     )
 
 

@@ -384,6 +384,8 @@ class SceneEditPipeline:
         """Render the scene; a paid prediction is created once and resumed, never paid twice."""
         assert run.prompt_edit is not None
         generator = self.ctx.video_generator()
+        gen_dir = run.work / "generated"
+        gen_dir.mkdir()
         request = SceneRequest(
             prompt=run.prompt_edit.modified_prompt,
             style_spec=run.snapshot.style_spec,
@@ -392,9 +394,8 @@ class SceneEditPipeline:
             perfume_name=run.snapshot.perfume_name,
             seed=int(run.scene.get("seed", run.scene_index)),
             fmt=self.ctx.video_format,
+            product_image=self._packshot(run, gen_dir),
         )
-        gen_dir = run.work / "generated"
-        gen_dir.mkdir()
         # A paid prediction recorded by an earlier attempt of this edit is resumed, never paid twice.
         recorded = run.recorded
         resume = recorded.prediction_id if recorded.video_provider == generator.name else None
@@ -405,6 +406,14 @@ class SceneEditPipeline:
             self.ctx, run, video_provider=gen.provider or generator.name, prediction_id=gen.prediction_id
         )
         return f"{request.duration:g}s scene from {gen.provider or generator.name}"
+
+    def _packshot(self, run: EditRun, work: Path) -> Path | None:
+        """The campaign's product image (checked against its SHA-256), for the generator; None without one."""
+        key = run.snapshot.product_image_key
+        if not key:
+            return None
+        path, _ = assets.fetch_verified(self.ctx.vault, key, work, "packshot" + Path(key).suffix)
+        return path
 
     def _generate_once(
         self,

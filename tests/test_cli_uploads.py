@@ -1,4 +1,8 @@
-"""`python -m editing upload / music / product-image`: real subprocesses, JSON out, one-line refusals."""
+"""`python -m editing upload / music / product-image`: the CLI's own entry point, JSON out, one-line refusals.
+
+Run in this process (``editing.cli.main``, exactly what ``python -m editing`` calls) on the test's
+database, to spare five interpreter starts; tests/test_cli.py runs the same entry point as subprocesses.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,38 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
+from editing.cli import main
+from editing.config import ENV_FIELDS
+from tests.conftest import FAST_ENV
 from tests.media.test_media import ff, ffprobe
-from tests.test_cli import cli  # noqa: F401  (the fixture)
 
 
-def test_upload_music_and_product_image(cli: Any, tmp_path: Path) -> None:  # noqa: F811
-    cid = json.loads(cli("demo", "--scenes", "2", "--json").stdout)["campaign_id"]
+@pytest.fixture
+def run(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Any:
+    for var in ENV_FIELDS:
+        monkeypatch.delenv(var, raising=False)
+    for k, v in {
+        **FAST_ENV,
+        "ATELIER_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(k, v)
+
+    def cli(*args: str, code: int = 0) -> tuple[str, str]:
+        assert main(list(args)) == code
+        captured = capsys.readouterr()
+        return captured.out, captured.err
+
+    return cli
+
+
+def test_upload_music_and_product_image(run: Any, tmp_path: Path) -> None:
+    cid = json.loads(run("demo", "--scenes", "1", "--json")[0])["campaign_id"]
     clip, song, shot = tmp_path / "take.mov", tmp_path / "song.m4a", tmp_path / "bottle.png"
     ff(
         "-f",
@@ -29,30 +57,22 @@ def test_upload_music_and_product_image(cli: Any, tmp_path: Path) -> None:  # no
     ff("-f", "lavfi", "-i", "sine=f=500:d=3", "-c:a", "aac", str(song))
     Image.new("RGB", (300, 400), (150, 20, 60)).save(shot)
 
-    up = json.loads(cli("upload", cid, "1", str(clip), "--json").stdout)
+    up = json.loads(run("upload", cid, "0", str(clip), "--fit-scene", "--json")[0])
     assert up["cost"] == 0.0 and "take.mov" in up["changes_summary"]
-    versions = json.loads(cli("versions", cid, "1", "--json").stdout)
-    assert [v["method"] for v in versions] == ["original", "upload"] and versions[-1]["duration"] == 1.5
-    fitted = json.loads(cli("upload", cid, "0", str(clip), "--fit-scene", "--json").stdout)
-    assert fitted["cost"] == 0.0
+    assert abs(float(ffprobe(Path(up["new_scene_url"]))["format"]["duration"]) - 4.0) < 0.1  # fitted
+    versions = json.loads(run("versions", cid, "0", "--json")[0])
+    assert [v["method"] for v in versions] == ["original", "upload"]
 
-    music = json.loads(cli("music", cid, str(song), "--json").stdout)
-    assert music["cost"] == 0.0 and music["fitted"] in {"looped", "cut", "as it is"}
-    length = float(ffprobe(Path(music["audio_url"]))["format"]["duration"])
-    assert abs(length - music["ad_seconds"]) < 0.01
+    music = json.loads(run("music", cid, str(song), "--json")[0])
+    assert (music["cost"], music["fitted"], music["ad_seconds"]) == (0.0, "looped", 4.0)
+    assert abs(float(ffprobe(Path(music["audio_url"]))["format"]["duration"]) - 4.0) < 0.01
     final = ffprobe(Path(music["final_video_url"]))
     assert sorted(s["codec_type"] for s in final["streams"]) == ["audio", "video"]
 
-    product = json.loads(cli("product-image", cid, str(shot), "--json").stdout)
+    product = json.loads(run("product-image", cid, str(shot), "--json")[0])
     assert product["format"] == "PNG" and product["colours"][0] == "#96143c"
 
-    for args in (
-        ("upload", cid, "0", str(song)),
-        ("music", cid, str(clip)),
-        ("product-image", cid, str(song)),
-    ):
-        refused = cli(*args, "--json", ok=False)
-        assert refused.returncode != 0 and refused.stdout == ""
-        assert refused.stderr.startswith("error: ") and refused.stderr.count("\n") == 1
-    missing = cli("music", cid, str(tmp_path / "nope.mp3"), ok=False)
-    assert "nope.mp3 is not a file" in missing.stderr
+    out, err = run("music", cid, str(clip), "--json", code=2)
+    assert out == "" and err == "error: take.mov is a video (h264), not audio\n"
+    out, err = run("upload", cid, "0", str(tmp_path / "nope.mp4"), code=2)
+    assert out == "" and err == f"error: {tmp_path / 'nope.mp4'} is not a file\n"

@@ -19,6 +19,7 @@ from editing.demo import create_demo_campaign
 from editing.errors import UploadError
 from editing.pipeline import edit_scene
 from editing.product import clear_product_image, get_product_image, set_product_image
+from editing.transfer import duplicate_campaign
 from tests.fakes.replicate_server import FakeReplicate, make_tiny_mp4
 
 BLUE, GOLD = (31, 79, 209), (212, 175, 55)
@@ -45,6 +46,10 @@ def test_a_packshot_is_stored_with_its_colours(ctx: Atelier, demo: str) -> None:
     assert get_product_image(ctx, demo) == shot
     again = set_product_image(ctx, demo, "same.png", io.BytesIO(packshot()))  # stored once
     assert again.key == shot.key
+    copy = duplicate_campaign(ctx, demo)  # the copy has its own packshot, under its own folder
+    copied = get_product_image(ctx, copy.campaign_id)
+    assert copied is not None and copied.key != shot.key and copy.campaign_id in copied.key
+    assert Path(copied.url).read_bytes() == packshot()
     clear_product_image(ctx, demo)
     assert get_product_image(ctx, demo) is None and Path(shot.url).exists()
 

@@ -13,7 +13,7 @@ from editing import campaigns, media, versions
 from editing.context import Atelier
 from editing.errors import UploadError
 from editing.music import replace_music
-from editing.pipeline import edit_scene
+from editing.pipeline import ProgressEvent, edit_scene
 from tests.media.test_media import ff, ffprobe
 
 LAVFI = ("-f", "lavfi", "-i")
@@ -75,15 +75,22 @@ def test_a_long_wav_is_cut_and_a_later_scene_edit_keeps_the_new_music(
 ) -> None:
     wav, ogg = tmp_path / "score.wav", tmp_path / "score.ogg"
     ff(*LAVFI, "sine=f=660:d=10", str(wav))
-    ff(*LAVFI, "sine=f=660:d=10", "-c:a", "libvorbis", str(ogg))
+    ff(*LAVFI, "sine=f=880:d=10", "-c:a", "libvorbis", str(ogg))
     result = _upload(ctx, demo, wav)
     assert result.fitted == "cut" and result.upload_seconds == pytest.approx(10.0, abs=0.05)  # type: ignore[attr-defined]
     assert float(ffprobe(Path(result.audio_url))["format"]["duration"]) == pytest.approx(3.0, abs=0.002)  # type: ignore[attr-defined]
-    edited = edit_scene(ctx, demo, 0, "trim to 0.5 s")
+    changed: list[object] = []
+
+    def music_meanwhile(ev: ProgressEvent) -> None:  # the music changes while the edit runs
+        if ev.step == "render_final" and ev.state == "done" and not changed:
+            changed.append(_upload(ctx, demo, ogg))
+
+    edited = edit_scene(ctx, demo, 0, "trim to 0.5 s", on_progress=music_meanwhile)
     final = Path(str(edited["new_video_url"]))
-    assert 620 < _dominant_hz(_samples(final)[12000:60000]) < 700  # the uploaded music, re-timed
+    assert changed and 840 < _dominant_hz(_samples(final)[12000:60000]) < 920  # the music now, re-timed
+    assert campaigns.campaign_overview(ctx, demo).final_video_url == str(final)
     assert float(ffprobe(final)["format"]["duration"]) == pytest.approx(2.5, abs=0.1)
-    assert _upload(ctx, demo, ogg).fitted == "cut"  # type: ignore[attr-defined]
+    assert changed[0].fitted == "cut"  # type: ignore[attr-defined]
 
 
 def test_bad_music_is_refused_and_nothing_is_stored(ctx: Atelier, demo: str, tmp_path: Path) -> None:

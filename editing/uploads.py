@@ -107,7 +107,7 @@ def clip_length(info: media.ProbeResult, name: str, fit: Fit) -> float:
     Raises:
         UploadError: shorter than 0.5 s, or too long (over 60 s kept as it is, over 600 s at all).
     """
-    length = info.duration
+    length = info.video_duration or info.duration  # the picture's length, not a longer soundtrack's
     if length < MIN_CLIP_SECONDS:
         raise UploadError(f"{name} is {length:.2f} s long; a scene is at least {MIN_CLIP_SECONDS:g} s")
     if length > MAX_SOURCE_SECONDS:

@@ -71,7 +71,7 @@ def test_a_mov_upload_keeps_its_length_and_is_a_free_version(
 
 
 def test_a_webm_upload_fitted_to_the_scene_and_an_mkv_cut_to_it(
-    ctx: Atelier, demo: str, uploads: dict[str, Path]
+    ctx: Atelier, demo: str, uploads: dict[str, Path], tmp_path: Path
 ) -> None:
     _upload(ctx, demo, 0, uploads["webm"], fit="scene")  # 1.5 s cut to the scene's 1 s
     _upload(ctx, demo, 2, uploads["mkv"], fit="scene")  # 3 s, 320x240 15 fps
@@ -81,6 +81,11 @@ def test_a_webm_upload_fitted_to_the_scene_and_an_mkv_cut_to_it(
         _canonical(Path(latest.video_url), ctx, 1.0)
     final = versions.list_final_versions(ctx, demo)[-1]
     _canonical(Path(final.video_url), ctx, 3.0)
+    talking = tmp_path / "talking.mp4"  # 1.5 s of picture, 3 s of sound: the scene is the picture's length
+    ff(*LAVFI, "testsrc2=s=320x240:r=24:d=1.5", *LAVFI, "sine=d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+       "-c:a", "aac", str(talking))  # fmt: skip
+    _upload(ctx, demo, 1, talking)
+    assert versions.list_scene_versions(ctx, demo, 1)[-1].duration == 1.5
 
 
 def _state(ctx: Atelier, cid: str) -> tuple[object, ...]:

@@ -96,8 +96,9 @@ def test_a_long_wav_is_cut_and_a_later_scene_edit_keeps_the_new_music(
 def test_bad_music_is_refused_and_nothing_is_stored(ctx: Atelier, demo: str, tmp_path: Path) -> None:
     video = tmp_path / "clip.mp4"
     ff(*LAVFI, "testsrc2=s=64x64:r=10:d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(video))
-    wav = tmp_path / "ok.wav"
+    wav, long = tmp_path / "ok.wav", tmp_path / "opera.wav"
     ff(*LAVFI, "sine=d=2", str(wav))
+    ff(*LAVFI, "sine=d=901:sample_rate=4000", "-ac", "1", str(long))
     files = sorted(p for p in ctx.settings.media_dir.rglob("*") if p.is_file())
     before = (campaigns.campaign_overview(ctx, demo), campaigns.get_history(ctx, demo), files)
     cases = [
@@ -105,6 +106,7 @@ def test_bad_music_is_refused_and_nothing_is_stored(ctx: Atelier, demo: str, tmp
         ("notes.mp3", b"not music at all\n" * 50, "notes.mp3"),
         ("silence.wav", b"", "empty"),
         ("cut.wav", wav.read_bytes()[:30], "cut.wav"),
+        ("opera.wav", long.read_bytes(), "901 s long; music is at most 900 s"),
     ]
     for name, content, error in cases:
         with pytest.raises(UploadError, match=error) as caught:

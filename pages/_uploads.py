@@ -14,7 +14,6 @@ from pages._safe import label, md
 VIDEO_TYPES = ["mp4", "mov", "webm", "mkv", "m4v", "avi"]
 AUDIO_TYPES = ["mp3", "wav", "m4a", "ogg", "flac", "aac", "opus"]
 IMAGE_TYPES = ["png", "jpg", "jpeg"]
-FITS = {Fit.KEEP: "Keep the clip's length (0.5–60 s)", Fit.SCENE: "Fit it to the scene's length"}
 
 
 def _fresh(name: str) -> str:
@@ -33,9 +32,12 @@ def scene_upload(campaign_id: str, scene: SceneInfo, *, busy: bool) -> None:
         clip = st.file_uploader(
             f"A clip for scene {i + 1:d}", type=VIDEO_TYPES, key=_fresh(f"upload_clip_{i}")
         )
-        fit = st.radio(
-            "Length", list(FITS), format_func=FITS.__getitem__, key=f"upload_fit_{i}", horizontal=True
+        to_scene = st.toggle(
+            "Fit it to the scene's length",
+            key=f"upload_fit_{i}",
+            help="Off: the clip keeps its own length (0.5–60 s)",
         )
+        fit = Fit.SCENE if to_scene else Fit.KEEP
         if st.button(f"Replace scene {i + 1:d} ($0)", key=f"upload_go_{i}", disabled=clip is None or busy):
             assert clip is not None
             with st.spinner("Checking and normalizing the clip…"):

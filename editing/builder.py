@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: Scene fields that belong to one install (storage keys, its edits): never copied in from outside.
 SCENE_STATE = ("video_key", "thumbnail_key", "edit_count", "last_edited_at")
 #: Campaign fields that name this install's files.
-CAMPAIGN_STATE = ("final_video_key", "final_thumbnail_key", "audio_url")
+CAMPAIGN_STATE = ("final_video_key", "final_thumbnail_key", "audio_url", "product_image_key")
 
 
 @dataclass(frozen=True)

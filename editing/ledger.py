@@ -49,6 +49,7 @@ class Snapshot:
     perfume_name: str
     audio_key: str | None
     final_key: str | None
+    product_image_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def snapshot_of(c: Campaign) -> Snapshot:
         perfume_name=cj.get("perfume_name", "Perfume"),
         audio_key=cj.get("audio_url"),
         final_key=cj.get("final_video_key"),
+        product_image_key=cj.get("product_image_key"),
     )
 
 
@@ -321,8 +323,8 @@ def fail(ctx: Atelier, run: EditRun, message: str) -> None:
             settle_campaign(session, run.campaign_id, failed=message, spent=Decimal(str(run.total)))
 
 
-#: Renders the final again from these scene keys under this version suffix (used under the lock).
-Rerender = Callable[[list[str], str], StoredVideo]
+#: Renders the final again from these scene keys under this version suffix, with this music (under the lock).
+Rerender = Callable[[list[str], str, str | None], StoredVideo]
 
 
 def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None:
@@ -356,7 +358,9 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
         final = run.final
         if final is not None and c.version != run.snapshot.base_version:
             # Another scene changed meanwhile: the final must include it. Re-render under the lock.
-            final = rerender([s["video_key"] for s in cj["scenes"]], run.version(c.version))
+            final = rerender(
+                [s["video_key"] for s in cj["scenes"]], run.version(c.version), cj.get("audio_url")
+            )
         _update_scene(scene, run)
         if final is None:
             cj["final_stale"] = True  # the group's last edit renders it

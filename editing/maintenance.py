@@ -56,6 +56,7 @@ class GcReport:
 
 def _campaign_keys(cj: dict[str, Any]) -> set[str]:
     keys = {cj.get("final_video_key"), cj.get("final_thumbnail_key"), cj.get("audio_url")}
+    keys.add(cj.get("product_image_key"))
     for scene in cj.get("scenes", []):
         keys |= {scene.get("video_key"), scene.get("thumbnail_key")}
     return {k for k in keys if k}
@@ -92,6 +93,12 @@ def referenced_keys(ctx: Atelier, campaign_id: uuid.UUID | None = None) -> dict[
             edits = edits.where(EditHistory.campaign_id == campaign_id)
         for cid, *keys in session.execute(edits):
             out |= dict.fromkeys(_edit_keys([tuple(keys)]), str(cid))
+        music = select(EditHistory.campaign_id, EditHistory.plan).where(EditHistory.method == "music")
+        if campaign_id is not None:
+            music = music.where(EditHistory.campaign_id == campaign_id)
+        for cid, plan in session.execute(music):  # every music bed a change replaced stays too
+            beds = ((plan or {}).get("audio_before"), (plan or {}).get("audio_after"))
+            out |= dict.fromkeys((k for k in beds if k), str(cid))
         for table in (SceneVersion, FinalVersion):  # every version stays playable (an imported final)
             stmt = select(table.campaign_id, table.video_key, table.thumbnail_key)
             if campaign_id is not None:

@@ -28,6 +28,7 @@ from pages._edit_dialog import (
     progress_line,
 )
 from pages._safe import label, md
+from pages._uploads import music_upload, product_upload, scene_upload
 from pages._versions import compare_view, download, finals_panel, open_versions, undo, versions_dialog
 
 #: Seconds between two looks at the campaign's edits: fast while one runs, slow to notice others'.
@@ -78,6 +79,8 @@ def scene_card(
         back.button("Undo", key=f"undo_{scene.scene_index}", icon=":material/undo:", width="stretch",
                     disabled=not scene.edit_count or running is not None, help="The version before (free)",
                     on_click=undo, args=(campaign_id, scene.scene_index))  # fmt: skip
+        with body:
+            scene_upload(campaign_id, scene, busy=running is not None)
 
 
 def scenes_live(campaign_id: str, version: int, edits: frozenset[str]) -> None:
@@ -179,6 +182,10 @@ with player:
         finals_panel(campaign_id)
     with st.expander("Campaign style", icon=":material/palette:", expanded=True):
         style_panel(overview)
+    with st.expander("Music", icon=":material/music_note:", expanded="music_done" in st.session_state):
+        music_upload(campaign_id)
+    with st.expander("Product image", icon=":material/photo_camera:"):
+        product_upload(campaign_id)
 jobs = guarded(active_jobs, ctx, campaign_id, brand=current_brand()) or []
 with scene_list:
     every = FOLLOW_ACTIVE if jobs else FOLLOW_IDLE

@@ -93,7 +93,8 @@ def export_json(
     campaign_json: Mapping[str, Any], *, campaign_name: str, audio_path: str | None
 ) -> dict[str, Any]:
     """campaign.json for an export: the campaign's document without this install's storage keys."""
-    out = {k: v for k, v in campaign_json.items() if k not in ("final_video_key", "final_thumbnail_key")}
+    local = ("final_video_key", "final_thumbnail_key", "product_image_key")
+    out = {k: v for k, v in campaign_json.items() if k not in local}
     out["campaign_name"] = campaign_name
     out["audio_url"] = audio_path
     out["scenes"] = [

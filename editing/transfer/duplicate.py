@@ -80,6 +80,11 @@ def _copy_files(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
     out = {**cj, "scenes": scenes}
     if cj.get("audio_url"):
         out["audio_url"] = new.copy_stored(cj["audio_url"], new.keys.audio(), "audio/wav")
+    if cj.get("product_image_key"):  # the packshot goes with the copy, under its own folder
+        old = str(cj["product_image_key"])
+        new_key = f"{new.keys.folder}/product/{old.rsplit('/', 1)[-1]}"
+        ctype = "image/png" if old.endswith(".png") else "image/jpeg"
+        out["product_image_key"] = new.copy_stored(old, new_key, ctype)
     if cj.get("final_video_key"):
         out["final_video_key"] = new.copy_stored(cj["final_video_key"], new.keys.final(), "video/mp4")
         if cj.get("final_thumbnail_key"):

@@ -248,6 +248,9 @@ class CampaignOverview:
     final_video_url: str | None
     final_thumbnail_url: str | None
     scenes: tuple[SceneInfo, ...] = field(default_factory=tuple)
+    variation: int = 0  # the variation shown
+    variations: tuple[int, ...] = (0,)  # every variation's number
+    selected_variation: int = 0  # the seed's selected_variation_index
 
 
 @dataclass(frozen=True)

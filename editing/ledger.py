@@ -12,7 +12,6 @@ SQL, so a concurrent commit is never overwritten.
 
 from __future__ import annotations
 
-import copy
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import queries, versions
+from editing import queries, variations, versions
 from editing.assets import StoredVideo
 from editing.context import Atelier
 from editing.db.models import ACTIVE_STATUSES, Campaign, EditHistory
@@ -117,16 +116,21 @@ class EditRun:
         return f"v{campaign_version + 1}_{tag}"
 
 
-def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
-    validate_scene_index(scene_index, len(c.campaign_json.get("scenes", [])))
-    return snapshot_of(c)
+def _snapshot(c: Campaign, scene_index: int, variation: int | None) -> Snapshot:
+    snapshot = snapshot_of(c, variation)
+    validate_scene_index(scene_index, len(snapshot.scenes))
+    return snapshot
 
 
-def snapshot_of(c: Campaign) -> Snapshot:
-    """The campaign as it is now: keys, version, scenes, style, audio and final."""
-    cj = copy.deepcopy(c.campaign_json)
+def snapshot_of(c: Campaign, variation: int | None = None) -> Snapshot:
+    """A variation of the campaign (None: the selected one) as it is now: keys, version, scenes, audio, final.
+
+    Raises:
+        InputError: an unknown variation.
+    """
+    variation = variations.resolve(c.campaign_json, variation)
+    cj = variations.view(c.campaign_json, variation)
     scenes = cj.get("scenes", [])
-    variation = int(cj.get("selected_variation_index", c.selected_variation_index or 0))
     return Snapshot(
         keys=CampaignKeys(str(c.brand_id), str(c.perfume_id), str(c.id), variation),
         base_version=c.version,
@@ -169,8 +173,9 @@ def begin(
     lease_key: int,
     method: str = "regenerate",
     plan: dict[str, Any] | None = None,
+    variation: int | None = None,
 ) -> EditRun:
-    """Snapshot the campaign and insert the running edit row (a direct run, not a job).
+    """Snapshot the campaign's variation and insert the running edit row (a direct run, not a job).
 
     Raises:
         ConflictError: another edit of this scene is queued or running.
@@ -178,7 +183,7 @@ def begin(
     try:
         with ctx.db.Session.begin() as session:
             c = queries.load_campaign(campaign_id, session=session, brand=brand, for_update=True)
-            snapshot = _snapshot(c, scene_index)
+            snapshot = _snapshot(c, scene_index, variation)
             run = EditRun(uuid.uuid4(), c.id, scene_index, instruction, snapshot, lease_key)
             row = EditHistory(edit_id=run.edit_id, campaign_id=c.id, timestamp=datetime.now(UTC))
             row.scene_index, row.variation, row.edit_prompt = (
@@ -206,7 +211,7 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
         if row is None or row.status != "queued":
             return None
         c = queries.load_campaign(row.campaign_id, session=session, for_update=True)
-        snapshot = _snapshot(c, row.scene_index)
+        snapshot = _snapshot(c, row.scene_index, row.variation)
         recorded = Recorded(
             modified_prompt=row.modified_prompt,
             changes_summary=row.changes_summary,
@@ -341,7 +346,8 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
             raise LeaseLost(
                 "this edit was closed while it ran (its process lost its lease); nothing was changed"
             )
-        cj = copy.deepcopy(c.campaign_json)
+        v = run.snapshot.keys.variation
+        cj = variations.view(c.campaign_json, v)
         scene = cj["scenes"][run.scene_index]
         if scene.get("video_key") != run.scene.get("video_key"):
             raise ConflictError(
@@ -358,7 +364,7 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
         else:
             cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
             cj.pop("final_stale", None)
-        c.campaign_json = cj
+        c.campaign_json = variations.put(c.campaign_json, v, cj)
         c.version = c.version + 1
         run.duration = run.elapsed
         _complete_row(row, run, final)

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import estimates, ledger, queries
+from editing import estimates, ledger, queries, variations
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
@@ -93,6 +93,7 @@ class EditRequest:
     prompt: str | None = None  # the preview's prompt corrected by hand
     group_id: uuid.UUID | None = None  # one of the edits of an "edit all scenes"
     adjustment: Adjustment | None = None  # a quick adjust worked out already (the continuity match)
+    variation: int | None = None  # the variation edited (None: the selected one)
 
 
 def submit_edit(
@@ -143,7 +144,12 @@ def _enqueue(
     if request.preview_id is not None:
         campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
         preview = claim_preview(
-            session, request.preview_id, campaign=campaign, scene_index=accepted.scene_index, edit_id=edit_id
+            session,
+            request.preview_id,
+            campaign=campaign,
+            scene_index=accepted.scene_index,
+            edit_id=edit_id,
+            variation=accepted.variation,
         )
         accepted.use_preview(row, preview, request.prompt)
     session.add(row)
@@ -188,6 +194,7 @@ def submit_group(
     method: str = DEFAULT_METHOD,
     keep_length: bool = True,
     previews: dict[int, str] | None = None,
+    variation: int | None = None,
 ) -> GroupSubmission:
     """Accept one instruction for every scene as one edit group, in ONE transaction.
 
@@ -203,13 +210,15 @@ def submit_group(
     user = user or ctx.settings.user
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        count, cid = len(campaign.campaign_json.get("scenes", [])), campaign.id
+        variation = variations.resolve(campaign.campaign_json, variation)
+        count = len(variations.view(campaign.campaign_json, variation).get("scenes", []))
+        cid = campaign.id
     group_id = uuid.uuid4()
     accepted: dict[int, tuple[_Accepted, EditRequest]] = {}
     refused: dict[int, str] = {}
     for index in range(count):
         preview_id = (previews or {}).get(index)
-        request = EditRequest(method, keep_length, preview_id, None, group_id)
+        request = EditRequest(method, keep_length, preview_id, None, group_id, variation=variation)
         try:
             accepted[index] = (_accept(ctx, cid, index, edit_instruction, request, brand), request)
         except InputError as exc:
@@ -292,7 +301,8 @@ def _accept(
     """Check a request and decide its method; refused for free, before anything is written."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        cj = campaign.campaign_json
+        variation = variations.resolve(campaign.campaign_json, request.variation)
+        cj = variations.view(campaign.campaign_json, variation)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         text = edit_instruction
         if request.preview_id is not None and not (text or "").strip():
@@ -318,7 +328,7 @@ def _accept(
         accepted = _Accepted(
             campaign_id=campaign.id,
             scene_index=scene_index,
-            variation=int(cj.get("selected_variation_index", 0)),
+            variation=variation,
             instruction=instruction.text,
             original_prompt=scene.get("background_prompt", ""),
             scene_key=scene.get("video_key"),

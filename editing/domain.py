@@ -32,6 +32,8 @@ from editing.errors import InputError
 MAX_INSTRUCTION_CHARS = 2000
 #: The most scenes a campaign may have.
 MAX_SCENES = 20
+#: The most variations a campaign may hold.
+MAX_VARIATIONS = 10
 
 
 # --- the rules of a request --------------------------------------------------------------------

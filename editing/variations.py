@@ -28,12 +28,11 @@ from sqlalchemy import func, select
 from editing import queries, versions
 from editing.context import Atelier
 from editing.db.models import EditHistory
+from editing.domain import MAX_VARIATIONS
 from editing.errors import InputError
 
 #: The fields of campaign_json that belong to one variation (the rest is the campaign's).
 OWN = ("scenes", "final_video_key", "final_thumbnail_key", "final_stale", "audio_url")
-#: The most variations a campaign may hold.
-MAX_VARIATIONS = 10
 
 
 def selected(cj: Mapping[str, Any]) -> int:

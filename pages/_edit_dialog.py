@@ -19,6 +19,7 @@ from editing.pipeline import steps_of
 from editing.preview import GroupPreview, MethodOption, PreviewResult, preview_all, preview_edit
 from pages._common import current_brand, get_ctx, guarded, role_label
 from pages._safe import diff_md, label, md
+from pages._variations import current_variation
 
 #: What each method is called in the dialog.
 METHOD_NAMES = {"adjust": "Quick adjust", "regenerate": "Regenerate", "revert": "Revert", "upload": "Upload"}
@@ -120,12 +121,11 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
     try:
         if want_preview:
             with st.spinner("Rewriting the prompt…"):
-                found = preview_edit(
-                    ctx, campaign_id, scene.scene_index, instruction, brand=brand, keep_length=keep
-                )
+                found = preview_edit(ctx, campaign_id, scene.scene_index, instruction, brand=brand,
+                                     keep_length=keep, variation=current_variation())  # fmt: skip
             st.session_state["edit_preview"] = found
         else:
-            request = EditRequest(keep_length=keep)
+            request = EditRequest(keep_length=keep, variation=current_variation())
             key = st.session_state.get("edit_key")
             response = submit_edit(
                 ctx,
@@ -170,7 +170,9 @@ def show_preview(campaign_id: str, preview: PreviewResult) -> None:
         st.rerun()
     if go.button("Generate", type="primary", icon=":material/auto_awesome:", width="stretch"):
         corrected = prompt if prompt != preview.modified_prompt else None
-        request = EditRequest(method=chosen, preview_id=preview.preview_id, prompt=corrected)
+        request = EditRequest(
+            method=chosen, preview_id=preview.preview_id, prompt=corrected, variation=current_variation()
+        )
         response = guarded(submit_edit, get_ctx(), campaign_id, preview.scene_index, brand=current_brand(),
                            idempotency_key=st.session_state.get("edit_key"), request=request)  # fmt: skip
         if response is not None:
@@ -235,8 +237,9 @@ def group_dialog(campaign_id: str) -> None:
     try:
         with st.spinner("Rewriting every scene's prompt…"):
             st.session_state["group_preview"] = preview_all(
-                get_ctx(), campaign_id, text or "", brand=current_brand(), keep_length=keep
-            )
+                get_ctx(), campaign_id, text or "", brand=current_brand(), keep_length=keep,
+                variation=current_variation(),
+            )  # fmt: skip
     except AtelierError as exc:
         refused(exc)
         return
@@ -266,7 +269,7 @@ def show_group_preview(campaign_id: str, found: GroupPreview) -> None:
         width="stretch",
     ):
         submission = guarded(submit_group, get_ctx(), campaign_id, found.instruction, brand=current_brand(),
-                             previews=found.preview_ids)  # fmt: skip
+                             previews=found.preview_ids, variation=current_variation())  # fmt: skip
         if submission is not None:
             st.session_state["group_id"] = submission.group_id
             st.rerun()

@@ -500,15 +500,21 @@ def wait_for(
         time.sleep(poll)
 
 
-def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> list[JobStatus]:
-    """The campaign's queued and running edits, oldest first (what its scene cards show)."""
+def active_jobs(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None, variation: int | None = None
+) -> list[JobStatus]:
+    """The campaign's queued and running edits, oldest first (what its scene cards show).
+
+    With ``variation``, only that variation's (None: every variation's).
+    """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        rows = session.scalars(
-            select(EditHistory)
-            .where(EditHistory.campaign_id == campaign.id, EditHistory.status.in_(("queued", "running")))
-            .order_by(EditHistory.timestamp)
-        ).all()
+        stmt = select(EditHistory).where(
+            EditHistory.campaign_id == campaign.id, EditHistory.status.in_(("queued", "running"))
+        )
+        if variation is not None:
+            stmt = stmt.where(EditHistory.variation == variation)
+        rows = session.scalars(stmt.order_by(EditHistory.timestamp)).all()
     return [status_of(ctx, row) for row in rows]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from editing import campaigns, variations, versions
+from editing.cli import main
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.errors import InputError
@@ -20,6 +22,7 @@ from editing.jobs.runner import Worker
 from editing.pipeline import edit_scene
 from editing.preview import preview_edit
 from editing.revert import revert_scene
+from tests.conftest import FAST_ENV
 
 
 def _files(ctx: Atelier, keys: list[str]) -> dict[str, str]:
@@ -179,3 +182,42 @@ def test_the_view_and_put_of_campaign_json() -> None:
     assert variations.indices(legacy) == [2] and variations.resolve(legacy, None) == 2
     with pytest.raises(InputError, match="number 2"):
         variations.added(legacy)
+
+
+def test_the_cli_acts_on_the_variation_asked(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m editing` (its main, in this process: the subprocess face is tests/test_cli.py's)."""
+    for key, value in {
+        **FAST_ENV,
+        "ATELIER_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    def run(*args: str, code: int = 0) -> Any:
+        assert main([*args, "--json"]) == code
+        out, err = capsys.readouterr()
+        return json.loads(out) if code == 0 else err
+
+    cid = run("demo", "--scenes", "2")["campaign_id"]
+    assert run("new-variation", cid)["index"] == 1
+    assert run("edit", cid, "1", "add rose petals", "--variation", "1")["success"] is True
+    assert [s["edit_count"] for s in run("scenes", cid, "--variation", "1")] == [0, 1]
+    assert [s["edit_count"] for s in run("scenes", cid)] == [0, 0]
+    assert len(run("versions", cid, "1", "--variation", "1")) == 2
+    assert run("preview", cid, "0", "warmer", "--variation", "1")["scene_index"] == 0
+    before = run("variations", cid)
+    for args, message in (
+        (("edit", cid, "0", "brighter", "--variation", "5"), "error: Variation 5 out of range"),
+        (("scenes", cid, "--variation", "-1"), "error: --variation must be a plain number"),
+        (("select-variation", cid, "2"), "error: Variation 2 out of range"),
+    ):
+        err = run(*args, code=2)
+        assert err.count("\n") == 1 and err.startswith(message), err
+    assert run("variations", cid) == before
+    assert run("select-variation", cid, "1")["selected"] is True
+    listed = run("variations", cid)
+    assert [v["selected"] for v in listed] == [False, True]
+    assert set(listed[0]) >= {"index", "selected", "scenes", "final_key", "cost"}
+    assert "/variation_1/" in listed[1]["final_key"] and "/variation_0/" in listed[0]["final_key"]

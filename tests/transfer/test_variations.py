@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from editing import variations, versions
+from editing import maintenance, variations, versions
 from editing.context import Atelier
 from editing.db.models import Campaign
 from editing.errors import CampaignImportError
@@ -66,7 +66,10 @@ def test_every_variation_is_imported_and_round_trips(ctx: Atelier, tmp_path: Pat
     assert first[0][4] != first[1][4]  # different clips, each in its own folder
     assert "/variations/variation_0/" in _view(ctx, cid, 0)["scenes"][0]["video_key"]
     assert [len(versions.list_final_versions(ctx, cid, variation=v)) for v in (0, 1)] == [1, 2]
-    assert _view(ctx, cid, 0)["audio_url"] and _view(ctx, cid, 1)["audio_url"]  # the music is both's
+    music = [_view(ctx, cid, v)["audio_url"] for v in (0, 1)]
+    assert "/variation_1/audio/" in music[1] and "/variation_0/audio/" in music[0]  # the music is both's
+    assert maintenance.gc(ctx, dry_run=True, older_than_s=0).files == []  # every variation's files are kept
+    assert all(check.ok for check in maintenance.verify(ctx, cid))
 
     edit_scene(ctx, cid, 1, "make it brighter", variation=0)
     edited = _look(ctx, cid)

@@ -17,7 +17,7 @@ from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.errors import InputError
 from editing.jobs.group import wait_for_group
-from editing.jobs.queue import EditRequest, submit_edit, submit_group, wait_for
+from editing.jobs.queue import EditRequest, enqueue_job, submit_edit, submit_group, wait_for
 from editing.jobs.runner import Worker
 from editing.pipeline import edit_scene
 from editing.preview import preview_edit
@@ -51,15 +51,12 @@ def two(ctx: Atelier, demo: str) -> str:
     return demo
 
 
-def test_a_new_variation_shares_the_files_for_free(ctx: Atelier, two: str) -> None:
-    first, second = variations.list_variations(ctx, two)
+def test_editing_variation_1_leaves_variation_0_untouched(ctx: Atelier, two: str) -> None:
+    first, second = variations.list_variations(ctx, two)  # a new variation: the same files, for free
     assert first.selected and not second.selected
     assert first.final_key == second.final_key and first.prompts == second.prompts
     assert [len(versions.list_scene_versions(ctx, two, 0, variation=v)) for v in (0, 1)] == [1, 1]
     assert len(versions.list_final_versions(ctx, two, variation=1)) == 1
-
-
-def test_editing_variation_1_leaves_variation_0_untouched(ctx: Atelier, two: str) -> None:
     before = campaigns.campaign_overview(ctx, two, variation=0)
     files = _files(ctx, [Path(u).relative_to(ctx.storage.root).as_posix() for u in _keys(before)])
     result = edit_scene(ctx, two, 1, "add rose petals", variation=1)
@@ -142,6 +139,9 @@ def _refused_everywhere(ctx: Atelier, two: str, bad: int) -> None:
     calls = (
         lambda: submit_edit(ctx, two, 0, "brighter", request=EditRequest(variation=bad)),
         lambda: submit_group(ctx, two, "brighter", variation=bad),
+        lambda: enqueue_job(
+            "edit_scene", ctx=ctx, campaign_id=two, scene_index=0, edit_instruction="x", variation=bad
+        ),
         lambda: preview_edit(ctx, two, 0, "brighter", variation=bad),
         lambda: edit_scene(ctx, two, 0, "brighter", variation=bad),
         lambda: revert_scene(ctx, two, 0, 1, variation=bad),

@@ -200,7 +200,7 @@ def begin(
             session.flush()
             c.status = "processing"
     except IntegrityError as exc:
-        raise busy_scene(ctx, campaign_id, scene_index) from exc
+        raise busy_scene(ctx, campaign_id, scene_index, variation) from exc
     return run
 
 
@@ -230,16 +230,19 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
     return run
 
 
-def busy_scene(ctx: Atelier, campaign_id: uuid.UUID, scene_index: int) -> ConflictError:
-    """The refusal of a second edit of a scene: who is editing it, since when."""
+def busy_scene(
+    ctx: Atelier, campaign_id: uuid.UUID, scene_index: int, variation: int | None = None
+) -> ConflictError:
+    """The refusal of a second edit of a scene (of ``variation``, if known): who is editing it, since when."""
     with ctx.db.Session() as session:
-        row = session.scalars(
-            select(EditHistory).where(
-                EditHistory.campaign_id == campaign_id,
-                EditHistory.scene_index == scene_index,
-                EditHistory.status.in_(ACTIVE_STATUSES),
-            )
-        ).first()
+        stmt = select(EditHistory).where(
+            EditHistory.campaign_id == campaign_id,
+            EditHistory.scene_index == scene_index,
+            EditHistory.status.in_(ACTIVE_STATUSES),
+        )
+        if variation is not None:
+            stmt = stmt.where(EditHistory.variation == variation)
+        row = session.scalars(stmt).first()
     if row is None:  # it ended meanwhile
         return ConflictError(f"Scene {scene_index} was being edited; try again")
     since = (datetime.now(UTC) - row.timestamp).total_seconds()

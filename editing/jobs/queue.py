@@ -129,7 +129,7 @@ def submit_edit(
     except IntegrityError as exc:
         if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
             return earlier  # the same click, twice at once: the first one won
-        raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index) from exc
+        raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index, accepted.variation) from exc
     return _response(
         str(row.job_id), accepted.estimate.cost, accepted.estimate.seconds, scene_index, str(row.edit_id)
     )

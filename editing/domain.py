@@ -6,7 +6,11 @@ campaign_json keeps the seed's shape::
      mood_atmosphere, color_palette}, "audio_url": <storage key of the music bed>,
      "selected_variation_index": 0, "final_video_key": ..., "final_thumbnail_key": ...,
      "scenes": [{"scene_id", "role", "duration", "background_prompt", "edit_count",
-                 "last_edited_at", "video_key", "thumbnail_key", "seed"}, ...]}
+                 "last_edited_at", "video_key", "thumbnail_key", "seed"}, ...],
+     "variations": [{"scenes", "final_video_key", "final_thumbnail_key", "audio_url"}, ...]}
+
+The top level mirrors the selected variation; ``variations`` (optional) holds each one's own
+fields, and :mod:`editing.variations` is the one place that reads and writes them.
 
 Edit history is not stored in campaign_json: the ``edit_history`` table is the single
 source of truth and :func:`edit_history_summary` derives the seed's dict from it.

@@ -15,7 +15,7 @@ from editing import campaigns, variations, versions
 from editing.cli import main
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
-from editing.errors import InputError
+from editing.errors import ConflictError, InputError
 from editing.jobs.group import wait_for_group
 from editing.jobs.queue import EditRequest, enqueue_job, submit_edit, submit_group, wait_for
 from editing.jobs.runner import Worker
@@ -133,6 +133,10 @@ def test_a_variation_out_of_range_is_refused_with_nothing_stored(ctx: Atelier, t
     for bad in (2, -1):
         _refused_everywhere(ctx, two, bad)
     assert _state(ctx, two) == before
+    for v in (0, 1):  # the same scene of two variations can be edited at once, each only once
+        submit_edit(ctx, two, 0, "brighter", request=EditRequest(variation=v))
+    with pytest.raises(ConflictError, match="Scene 0 is being edited"):
+        submit_edit(ctx, two, 0, "darker", request=EditRequest(variation=1))
 
 
 def _refused_everywhere(ctx: Atelier, two: str, bad: int) -> None:

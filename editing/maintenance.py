@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from editing import queries
+from editing import queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, FinalVersion, SceneVersion
@@ -55,10 +55,12 @@ class GcReport:
 
 
 def _campaign_keys(cj: dict[str, Any]) -> set[str]:
-    keys = {cj.get("final_video_key"), cj.get("final_thumbnail_key"), cj.get("audio_url")}
-    keys.add(cj.get("product_image_key"))
-    for scene in cj.get("scenes", []):
-        keys |= {scene.get("video_key"), scene.get("thumbnail_key")}
+    """Every key campaign_json names, in every variation (the music of each too), and the packshot."""
+    keys: set[str | None] = {cj.get("product_image_key")}
+    for one in (variations.view(cj, v) for v in variations.indices(cj)):
+        keys |= {one.get("final_video_key"), one.get("final_thumbnail_key"), one.get("audio_url")}
+        for scene in one.get("scenes", []):
+            keys |= {scene.get("video_key"), scene.get("thumbnail_key")}
     return {k for k in keys if k}
 
 

@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from editing import assets, ledger, queries, versions
+from editing import assets, ledger, queries, variations, versions
 from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import EditHistory
@@ -172,16 +172,19 @@ class SceneEditPipeline:
         source_version: int | None = None,
         plan: dict[str, Any] | None = None,
         upload: UploadedClip | None = None,
+        variation: int | None = None,
     ) -> None:
         """Validate the request; nothing is written until :meth:`run`.
 
         ``method`` is auto (a quick adjust when the instruction is wholly grading or timing,
         else a regeneration), adjust, regenerate, or revert (to ``source_version``). ``plan``
-        is what an accepted edit's row fixed (its method is then taken as it is).
+        is what an accepted edit's row fixed (its method is then taken as it is). ``variation``
+        is the one edited (None: the selected one).
 
         Raises:
             InputError: empty / over-long instruction, scene index out of range (negative too),
-                a quick adjust the instruction cannot be, or a revert to a version that does not exist.
+                a quick adjust the instruction cannot be, a revert to a version that does not exist,
+                or an unknown variation.
             NotFoundError: unknown campaign, or one of another brand.
         """
         self.ctx = ctx
@@ -195,14 +198,15 @@ class SceneEditPipeline:
         with ctx.db.Session() as session:
             campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
             self.campaign_id = campaign.id
-            cj = campaign.campaign_json
+            self.variation = variations.resolve(campaign.campaign_json, variation)
+            cj = variations.view(campaign.campaign_json, self.variation)
             self.scene_index = validate_scene_index(scene_index, len(cj.get("scenes", [])))
             if plan is not None:
                 self.method, self.plan = Method(method), plan
             elif method == Method.REVERT:
                 self.method, self.plan = (
                     Method.REVERT,
-                    revert_plan(session, campaign, scene_index, source_version),
+                    revert_plan(session, campaign, scene_index, source_version, self.variation),
                 )
             elif method == Method.UPLOAD:
                 if upload is None:
@@ -232,7 +236,7 @@ class SceneEditPipeline:
                 row.edit_prompt,
                 row.user_name,
             )
-            method, plan = row.method, dict(row.plan or {})
+            method, plan, variation = row.method, dict(row.plan or {}), row.variation
         pipeline = cls(
             campaign_id,
             scene_index,
@@ -242,6 +246,7 @@ class SceneEditPipeline:
             on_progress=on_progress,
             method=method,
             plan=plan,
+            variation=variation,
         )
         pipeline.edit_id = edit_id
         return pipeline
@@ -295,6 +300,7 @@ class SceneEditPipeline:
                 lease_key=lease_key,
                 method=self.method,
                 plan=self.plan,
+                variation=self.variation,
             )
         if run is not None:  # from now on, progress is on the edit's row for everyone to follow
             from editing.jobs.progress import ProgressWriter
@@ -643,8 +649,9 @@ def edit_scene(
     on_progress: ProgressCallback | None = None,
     method: str = DEFAULT_METHOD,
     keep_length: bool = True,
+    variation: int | None = None,
 ) -> dict[str, Any]:
-    """Validate and run one scene edit in this thread (tests, benchmarks, `edit --direct`)."""
+    """Validate and run one scene edit of a variation (None: the selected one) in this thread."""
     pipeline = SceneEditPipeline(
         campaign_id,
         scene_index,
@@ -655,5 +662,6 @@ def edit_scene(
         on_progress=on_progress,
         method=method,
         keep_length=keep_length,
+        variation=variation,
     )
     return pipeline.run()

@@ -21,6 +21,7 @@ from editing.pipeline import steps_of
 from editing.preview import GroupPreview, MethodOption, PreviewResult, preview_all, preview_edit
 from pages._common import current_brand, current_user, get_ctx, guarded, role_label
 from pages._safe import diff_md, label, md
+from pages._variations import current_variation
 
 #: What each method is called in the dialog.
 METHOD_NAMES = {"adjust": "Quick adjust", "regenerate": "Regenerate", "revert": "Revert", "upload": "Upload"}
@@ -155,10 +156,11 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
                     brand=brand,
                     user=current_user(),
                     keep_length=keep,
+                    variation=current_variation(),
                 )
             st.session_state["edit_preview"] = found
         else:
-            request = EditRequest(keep_length=keep)
+            request = EditRequest(keep_length=keep, variation=current_variation())
             key = st.session_state.get("edit_key")
             response = submit_edit(
                 ctx,
@@ -204,7 +206,9 @@ def show_preview(campaign_id: str, preview: PreviewResult) -> None:
         st.rerun()
     if go.button("Generate", type="primary", icon=":material/auto_awesome:", width="stretch"):
         corrected = prompt if prompt != preview.modified_prompt else None
-        request = EditRequest(method=chosen, preview_id=preview.preview_id, prompt=corrected)
+        request = EditRequest(
+            method=chosen, preview_id=preview.preview_id, prompt=corrected, variation=current_variation()
+        )
         try:
             key = st.session_state.get("edit_key")
             response = submit_edit(get_ctx(), campaign_id, preview.scene_index, "", brand=current_brand(),
@@ -284,6 +288,7 @@ def group_dialog(campaign_id: str) -> None:
                 brand=current_brand(),
                 user=current_user(),
                 keep_length=keep,
+                variation=current_variation(),
             )
     except AtelierError as exc:
         refused(exc)
@@ -314,7 +319,8 @@ def show_group_preview(campaign_id: str, found: GroupPreview) -> None:
         width="stretch",
     ):
         submission = guarded(submit_group, get_ctx(), campaign_id, found.instruction, brand=current_brand(),
-                             user=current_user(), previews=found.preview_ids)  # fmt: skip
+                             user=current_user(), previews=found.preview_ids,
+                             variation=current_variation())  # fmt: skip
         if submission is not None:
             st.session_state["group_id"] = submission.group_id
             st.rerun()

@@ -29,6 +29,7 @@ from pages._edit_dialog import (
 )
 from pages._safe import label, md
 from pages._uploads import music_upload, product_upload, scene_upload
+from pages._variations import current_variation, variation_bar
 from pages._versions import compare_view, download, finals_panel, open_versions, undo, versions_dialog
 
 #: Seconds between two looks at the campaign's edits: fast while one runs, slow to notice others'.
@@ -37,7 +38,13 @@ FOLLOW_ACTIVE, FOLLOW_IDLE = 1.0, 5.0
 
 def _match(campaign_id: str, scene_index: int) -> None:
     response = guarded(
-        submit_match, get_ctx(), campaign_id, scene_index, brand=current_brand(), user=current_user()
+        submit_match,
+        get_ctx(),
+        campaign_id,
+        scene_index,
+        brand=current_brand(),
+        user=current_user(),
+        variation=current_variation(),
     )
     if response is not None:
         st.session_state["edit_scene"] = scene_index
@@ -85,16 +92,17 @@ def scene_card(
 
 def scenes_live(campaign_id: str, version: int, edits: frozenset[str]) -> None:
     """The scene cards, following running edits (anyone's); a full rerun when one starts or ends."""
-    ctx, brand = get_ctx(), current_brand()
-    jobs = guarded(active_jobs, ctx, campaign_id, brand=brand) or []
-    overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=brand)
+    ctx, brand, variation = get_ctx(), current_brand(), current_variation()
+    overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=brand, variation=variation)
     if overview is None:
         return
+    jobs = guarded(active_jobs, ctx, campaign_id, brand=brand, variation=overview.variation) or []
     changed = overview.version != version or frozenset(j.edit_id for j in jobs) != edits
     if changed or st.session_state.pop("dialog_pending", False):
         st.rerun()  # an edit started or ended, or a dialog opens: redraw the page
     by_scene = {j.scene_index: j for j in jobs}
-    flags = {f.scene_index: f for f in (guarded(continuity_flags, ctx, campaign_id, brand=brand) or [])}
+    found = guarded(continuity_flags, ctx, campaign_id, brand=brand, variation=variation) or []
+    flags = {f.scene_index: f for f in found}
     head, all_button = st.columns([2, 1], vertical_alignment="center")
     head.subheader(f"Scenes ({len(overview.scenes):d})")
     all_button.button("Edit all scenes", icon=":material/select_all:", on_click=open_group_dialog,
@@ -149,7 +157,9 @@ if campaign_id is None:
     st.info("No campaign yet: import or create one on the New campaign page.", icon=":material/add_circle:")
     st.page_link("pages/new_campaign.py", label="New campaign", icon=":material/add_circle:")
     st.stop()
-overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_brand())
+overview = guarded(
+    campaigns.campaign_overview, ctx, campaign_id, brand=current_brand(), variation=current_variation()
+)
 if overview is None:
     st.stop()
 
@@ -164,6 +174,7 @@ copy.button(
     help="A copy of this campaign to try an alternative; the original stays as it is",
 )
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
+variation_bar(overview)
 last_edit(overview)
 for budget in guarded(budgets.warnings, ctx, campaign_id, brand=current_brand()) or []:
     st.warning(
@@ -186,7 +197,7 @@ with player:
         music_upload(campaign_id)
     with st.expander("Product image", icon=":material/photo_camera:"):
         product_upload(campaign_id)
-jobs = guarded(active_jobs, ctx, campaign_id, brand=current_brand()) or []
+jobs = guarded(active_jobs, ctx, campaign_id, brand=current_brand(), variation=overview.variation) or []
 with scene_list:
     every = FOLLOW_ACTIVE if jobs else FOLLOW_IDLE
     st.fragment(run_every=every)(scenes_live)(

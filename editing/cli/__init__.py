@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from editing import access
-from editing.cli import budgets, campaigns, edits, files, history, transfer, uploads, users
+from editing.cli import budgets, campaigns, edits, files, history, transfer, uploads, users, variations
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     budgets.register(add)
     users.register(add)
     uploads.register(add)
+    variations.register(add)
     return p
 
 

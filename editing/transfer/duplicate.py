@@ -13,7 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from editing import builder, queries
+from editing import builder, queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.domain import clean_name
@@ -67,7 +67,15 @@ def duplicate_campaign(
 
 
 def _copy_files(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
-    """The campaign's document with its current files copied under the new keys, edits forgotten."""
+    """The campaign's document with every variation's current files copied under the new keys."""
+    out = copy.deepcopy(cj)
+    for v in variations.indices(cj):
+        out = variations.put(out, v, _copy_variation(new.variation(v), variations.view(cj, v)))
+    return out
+
+
+def _copy_variation(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
+    """A variation's view with its current files copied under the new keys, edits forgotten."""
     scenes = []
     for i, scene in enumerate(cj.get("scenes", [])):
         key = new.copy_stored(scene["video_key"], new.keys.scene(i), "video/mp4")

@@ -71,6 +71,11 @@ def _copy_files(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(cj)
     for v in variations.indices(cj):
         out = variations.put(out, v, _copy_variation(new.variation(v), variations.view(cj, v)))
+    if cj.get("product_image_key"):  # the packshot (one per campaign) goes with the copy, under its folder
+        old = str(cj["product_image_key"])
+        new_key = f"{new.keys.folder}/product/{old.rsplit('/', 1)[-1]}"
+        ctype = "image/png" if old.endswith(".png") else "image/jpeg"
+        out["product_image_key"] = new.copy_stored(old, new_key, ctype)
     return out
 
 
@@ -86,13 +91,9 @@ def _copy_variation(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
             {**scene, "video_key": key, "thumbnail_key": thumb, "edit_count": 0, "last_edited_at": None}
         )
     out = {**cj, "scenes": scenes}
+    out.pop("product_image_key", None)  # the campaign's, copied once by _copy_files
     if cj.get("audio_url"):
         out["audio_url"] = new.copy_stored(cj["audio_url"], new.keys.audio(), "audio/wav")
-    if cj.get("product_image_key"):  # the packshot goes with the copy, under its own folder
-        old = str(cj["product_image_key"])
-        new_key = f"{new.keys.folder}/product/{old.rsplit('/', 1)[-1]}"
-        ctype = "image/png" if old.endswith(".png") else "image/jpeg"
-        out["product_image_key"] = new.copy_stored(old, new_key, ctype)
     if cj.get("final_video_key"):
         out["final_video_key"] = new.copy_stored(cj["final_video_key"], new.keys.final(), "video/mp4")
         if cj.get("final_thumbnail_key"):

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from editing.cli import campaigns, edits, files, history, transfer
+from editing.cli import campaigns, create, edits, files, history, transfer
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.register(add)
     files.register(add)
     transfer.register(add)
+    create.register(add)
     return p
 
 

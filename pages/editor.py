@@ -133,6 +133,10 @@ if overview is None:
 
 st.title(label(overview.name))
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
+if not overview.scenes:  # created from a brief: its scenes are being generated, or that failed
+    st.info("This campaign has no scenes yet: it is being created.", icon=":material/hourglass_top:")
+    st.page_link("pages/new_campaign.py", label="Follow its creation", icon=":material/add_circle:")
+    st.stop()
 last_edit(overview)
 
 player, scene_list = st.columns([2, 3], gap="large")

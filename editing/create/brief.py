@@ -188,7 +188,7 @@ def _scene(index: int, data: Any) -> SceneBrief:
             f"({MIN_SCENE_SECONDS:g} to {MAX_SCENE_SECONDS:g} s)"
         )
     try:
-        prompt = validate_prompt(_text(data.get("prompt"), f"{where} prompt"))
+        prompt = validate_prompt(_text(data.get("prompt"), "prompt"))
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     return SceneBrief(role, float(duration), prompt)

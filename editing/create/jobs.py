@@ -32,10 +32,10 @@ from editing.context import Atelier
 from editing.create.service import COMPLETED, FAILED, FINISHING, GENERATING, RUNNING
 from editing.db.models import Campaign
 from editing.domain import iso_utc
-from editing.errors import first_line
+from editing.errors import InvalidVideoError, ProviderError, ProviderTimeout, first_line
 from editing.jobs import runner
 from editing.methods import Method
-from editing.providers.base import GeneratedScene, SceneRequest
+from editing.providers.base import GeneratedScene, SceneRequest, VideoGenerator
 from editing.storage.keys import CampaignKeys
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def _claim(ctx: Atelier, campaign_id: str, variation: int, scene_index: int) -> 
             log.info("campaign %s scene %d/%d: nothing to do", campaign_id, variation, scene_index)
             return None
         scene["attempts"] = int(scene.get("attempts") or 0) + 1
-        scene.update(state=RUNNING, fraction=0.0, message="generating", error=None)
+        scene.update(state=RUNNING, fraction=0.0, message="generating", error=None, started_at=_now())
         keys = CampaignKeys(str(campaign.brand_id), str(campaign.perfume_id), str(campaign.id), variation)
         return SceneClaim(
             campaign_id=campaign.id,
@@ -128,22 +128,44 @@ def _generate(ctx: Atelier, claim: SceneClaim) -> tuple[assets.StoredVideo, Gene
     prompt, duration, seed = s["background_prompt"], float(s["duration"]), int(s["seed"])
     request = SceneRequest(prompt, claim.style, duration, s["role"], claim.perfume, seed, fmt)
     resume = s.get("prediction_id") if generator.can_resume else None
-    progress = _ProgressWriter(ctx, claim)
-
-    def submitted(prediction_id: str) -> None:
-        _patch(ctx, claim, prediction_id=prediction_id, provider=generator.name)
-
     ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=ctx.settings.tmp_dir, prefix="create-") as tmp:
         work = Path(tmp)
-        generated = generator.generate(
-            request, work, on_progress=progress, on_submitted=submitted, resume_prediction_id=resume
-        )
+        generated = _generate_once(ctx, claim, generator, request, work, resume)
         _patch(ctx, claim, fraction=0.95, message="normalizing and storing")
         path = assets.prepare_scene(generated.path, work, fmt, request.duration)
         version = None if claim.attempt == 1 else f"try{claim.attempt}"  # keys are write-once
         stored = assets.store_video(ctx.vault, path, claim.keys.scene(claim.scene_index, version), work)
     return stored, generated
+
+
+def _generate_once(
+    ctx: Atelier,
+    claim: SceneClaim,
+    generator: VideoGenerator,
+    request: SceneRequest,
+    work: Path,
+    resume: str | None,
+) -> GeneratedScene:
+    """One generation; a failed poll or download resumes the recorded prediction once (never paid twice)."""
+    recorded: dict[str, str | None] = {"id": resume}
+    progress = _ProgressWriter(ctx, claim)
+
+    def submitted(prediction_id: str) -> None:
+        recorded["id"] = prediction_id
+        _patch(ctx, claim, prediction_id=prediction_id, provider=generator.name)
+
+    try:
+        return generator.generate(
+            request, work, on_progress=progress, on_submitted=submitted, resume_prediction_id=resume
+        )
+    except (ProviderError, InvalidVideoError) as exc:
+        if recorded["id"] is None or isinstance(exc, ProviderTimeout):
+            raise
+        log.warning("%s: resuming prediction %s after: %s", claim.label, recorded["id"], exc)
+        return generator.generate(
+            request, work, on_progress=progress, on_submitted=submitted, resume_prediction_id=recorded["id"]
+        )
 
 
 class _ProgressWriter:
@@ -184,6 +206,7 @@ def _scene_done(
         scene = creation["variations"][claim.variation]["scenes"][claim.scene_index]
         scene.update(
             state=COMPLETED,
+            finished_at=_now(),
             fraction=1.0,
             message=f"{float(scene['duration']):g}s scene from {generated.provider}",
             video_key=stored.key,
@@ -207,11 +230,17 @@ def _scene_failed(ctx: Atelier, claim: SceneClaim, exc: BaseException) -> None:
     spent = round(float(getattr(exc, "cost", 0.0) or 0.0), 6)
     with _locked(ctx, claim.campaign_id) as (_, campaign, creation):
         scene = creation["variations"][claim.variation]["scenes"][claim.scene_index]
-        scene.update(state=FAILED, message="failed", error=first_line(exc))
+        scene.update(state=FAILED, message="failed", error=first_line(exc), finished_at=_now())
+        scene["prediction_id"] = None  # it ended (failed): a retry asks for a new one
         scene["cost"] = round(float(scene.get("cost") or 0) + spent, 6)
         campaign.cost = campaign.cost + Decimal(str(spent))
         if creation["state"] != FAILED:
             _fail(campaign, creation, f"{claim.label} could not be generated: {first_line(exc)}")
+
+
+def _now() -> str:
+    """A precise UTC timestamp (when a scene started and ended: they overlap when run side by side)."""
+    return datetime.now(UTC).isoformat()
 
 
 def _fail(campaign: Campaign, creation: dict[str, Any], message: str) -> None:

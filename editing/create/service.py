@@ -288,6 +288,16 @@ def _creation_of(campaign: Campaign) -> dict[str, Any]:
     return creation
 
 
+def refuse_while_created(campaign: Campaign) -> None:
+    """Raises ConflictError while a campaign's scenes are being generated from its brief (or failed to be)."""
+    creation = campaign.campaign_json.get("creation")
+    if isinstance(creation, dict) and creation.get("state") != COMPLETED:
+        raise ConflictError(
+            f"Campaign {campaign.id} is being created from a brief ({creation.get('state')}); "
+            "it can be edited once it is ready"
+        )
+
+
 def retry_creation(
     ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
 ) -> CreationStarted:

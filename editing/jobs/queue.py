@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from editing import estimates, ledger, queries
 from editing.context import Atelier
+from editing.create.service import refuse_while_created
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
 from editing.errors import (
@@ -293,6 +294,7 @@ def _accept(
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
         cj = campaign.campaign_json
+        refuse_while_created(campaign)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         text = edit_instruction
         if request.preview_id is not None and not (text or "").strip():

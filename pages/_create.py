@@ -94,6 +94,10 @@ def create_section() -> None:
         follow_panel(following)
         return
     data = brief_form()
+    if not str(data["perfume"]).strip():  # an untouched form is not an error
+        st.caption("Name the perfume to see the estimate.")
+        st.button("Generate", key="create_button", type="primary", disabled=True)
+        return
     brief = guarded(create.parse_brief, data)
     if brief is None or estimate_panel(brief) is None:
         st.button("Generate", key="create_button", type="primary", disabled=True)

@@ -256,13 +256,14 @@ class _Variation:
 
 def finish_campaign(ctx: Atelier, campaign_id: str) -> None:
     """The music bed and each variation's final from the stored scenes; then the campaign is ready."""
-    with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session)
-        creation, cj = campaign.campaign_json["creation"], campaign.campaign_json
+    with _locked(ctx, campaign_id) as (_, campaign, creation):
         if creation["state"] != FINISHING:
             return
+        # counted before anything is stored: a retry after a crash writes under new keys (write-once)
+        creation["finish_attempts"] = attempt = int(creation.get("finish_attempts") or 0) + 1
+        cj = copy.deepcopy(campaign.campaign_json)
         base = CampaignKeys(str(campaign.brand_id), str(campaign.perfume_id), str(campaign.id), 0)
-    attempt = int(creation.get("finish_attempts") or 0) + 1
+    creation = cj["creation"]
     version = None if attempt == 1 else f"try{attempt}"
     ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -275,12 +276,11 @@ def finish_campaign(ctx: Atelier, campaign_id: str) -> None:
                 _render_variation(ctx, v, variation, base, audio_key, version, Path(tmp), written)
                 for v, variation in enumerate(creation["variations"])
             ]
-            _commit(ctx, campaign_id, made, audio_key, attempt)
+            _commit(ctx, campaign_id, made, audio_key)
     except Exception as exc:  # the campaign says why; a retry renders again under new keys
         log.warning("campaign %s could not be finished: %s", campaign_id, exc)
-        with _locked(ctx, campaign_id) as (_, campaign, creation):
-            creation["finish_attempts"] = attempt
-            _fail(campaign, creation, f"The final could not be rendered: {first_line(exc)}")
+        with _locked(ctx, campaign_id) as (_, campaign, current):
+            _fail(campaign, current, f"The final could not be rendered: {first_line(exc)}")
 
 
 def _music_bed(
@@ -335,7 +335,7 @@ def _render_variation(
     return _Variation(docs, final)
 
 
-def _commit(ctx: Atelier, campaign_id: str, made: list[_Variation], audio_key: str, attempt: int) -> None:
+def _commit(ctx: Atelier, campaign_id: str, made: list[_Variation], audio_key: str) -> None:
     """The seed's shape (variation 0 on top, every variation in ``variations``), versions, ready."""
     with _locked(ctx, campaign_id) as (session, campaign, creation):
         if creation["state"] != FINISHING:
@@ -347,7 +347,7 @@ def _commit(ctx: Atelier, campaign_id: str, made: list[_Variation], audio_key: s
         if len(made) > 1:
             cj["variations"] = [_variation_doc(m, audio_key) for m in made]
         campaign.campaign_json = cj
-        creation.update(state=COMPLETED, finish_attempts=attempt, finished_at=iso_utc(datetime.now(UTC)))
+        creation.update(state=COMPLETED, finished_at=iso_utc(datetime.now(UTC)))
         campaign.status, campaign.error_message = "completed", None
         _record_versions(session, campaign.id, made, creation)
 

@@ -161,8 +161,8 @@ def test_create_shows_the_estimate_then_generates_with_progress(app_env: dict[st
         "TikTok 20 s — hook, showcase, lifestyle, detail, CTA",
         "TikTok 30 s — hook, showcase, lifestyle, detail, CTA",
     ]
-    (error,) = [e.value for e in at.error]
-    assert error == "perfume is empty" and at.button(key="create_button").disabled and not at.metric
+    assert not at.error and at.button(key="create_button").disabled and not at.metric
+    assert any(c.value == "Name the perfume to see the estimate." for c in at.caption)
     at.text_input(key="c_perfume").input("Ambre Nocturne").run()
     assert not at.error and not at.button(key="create_button").disabled
     assert metrics(at) == {"Estimated cost": "$0.0000", "About": "9 s", "Video to generate": "15 s"}
@@ -170,6 +170,11 @@ def test_create_shows_the_estimate_then_generates_with_progress(app_env: dict[st
     at.number_input(key="c_variations").set_value(2).run()
     assert metrics(at)["Video to generate"] == "60 s"
     assert any("5 scenes × 2 variation(s) on **offline**" in c.value for c in at.caption)
+    at.text_input(key="c_perfume").input("Ambre\tNocturne").run()
+    assert [e.value for e in at.error] == [
+        md("perfume must be one line of text (no line breaks, tabs or control characters)")
+    ]
+    at.text_input(key="c_perfume").input("Ambre Nocturne").run()
     at.text_input(key="c_mood_tiktok-30s").input("").run()
     assert [e.value for e in at.error] == ["style\\_spec\\.mood\\_atmosphere must be 1 to 500 characters"]
     before = campaign_names()

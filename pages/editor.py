@@ -174,6 +174,10 @@ copy.button(
     help="A copy of this campaign to try an alternative; the original stays as it is",
 )
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
+if not overview.scenes:  # created from a brief: its scenes are being generated, or that failed
+    st.info("This campaign has no scenes yet: it is being created.", icon=":material/hourglass_top:")
+    st.page_link("pages/new_campaign.py", label="Follow its creation", icon=":material/add_circle:")
+    st.stop()
 variation_bar(overview)
 last_edit(overview)
 for budget in guarded(budgets.warnings, ctx, campaign_id, brand=current_brand()) or []:

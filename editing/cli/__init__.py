@@ -13,7 +13,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from editing import access
-from editing.cli import budgets, campaigns, edits, files, history, transfer, uploads, users, variations
+from editing.cli import (
+    budgets,
+    campaigns,
+    create,
+    edits,
+    files,
+    history,
+    transfer,
+    uploads,
+    users,
+    variations,
+)
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -50,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.register(add)
     uploads.register(add)
     variations.register(add)
+    create.register(add)
     return p
 
 

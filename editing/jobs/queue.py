@@ -25,6 +25,7 @@ from editing import budgets, estimates, ledger, queries, variations
 from editing.access import EDITING, Scope, actor
 from editing.approvals import use_approval
 from editing.context import Atelier
+from editing.create.service import refuse_while_created
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
 from editing.errors import (
@@ -310,6 +311,7 @@ def _accept(
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
         variation = variations.resolve(campaign.campaign_json, request.variation)
         cj = variations.view(campaign.campaign_json, variation)
+        refuse_while_created(campaign)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         text = edit_instruction
         if request.preview_id is not None and not (text or "").strip():

@@ -132,7 +132,7 @@ def history_rows(ctx: Atelier, *, brand: str | None = None, limit: int = 500) ->
 
 
 def cost_summary(ctx: Atelier, *, brand: str | None = None) -> CostSummary:
-    """Edit spend per campaign and in total, from the edit_history table (failed edits included)."""
+    """Edit spend per campaign and in total (failed edits included), from the spend rollup."""
     with ctx.db.Session() as session:
         return CostSummary(tuple(queries.costs_by_campaign(session=session, brand=brand)))
 

@@ -10,6 +10,7 @@ st.set_page_config(page_title="Atelier", page_icon="✦", layout="wide")
 
 pages = [
     st.Page("pages/editor.py", title="Editor", icon=":material/movie_edit:", default=True),
+    st.Page("pages/new_campaign.py", title="New campaign", icon=":material/add_circle:"),
     st.Page("pages/history.py", title="Edit history", icon=":material/history:"),
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),

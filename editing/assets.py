@@ -18,7 +18,7 @@ from editing.errors import AtelierError, CorruptFileError
 from editing.media import VideoFormat
 from editing.media.mp4join import Expected
 from editing.storage.base import Storage
-from editing.storage.integrity import Vault, fingerprint
+from editing.storage.integrity import Fingerprint, Vault, fingerprint
 from editing.storage.keys import thumbnail_key
 from editing.storage.local import LocalStorage
 
@@ -49,13 +49,21 @@ class Written:
 
 
 @contextmanager
-def removed_on_failure(storage: Storage) -> Iterator[Written]:
-    """Track the keys a build stores; if the build raises, remove them (best effort) and re-raise."""
+def removed_on_failure(storage: Storage, *, vault: Vault | None = None) -> Iterator[Written]:
+    """Track the keys a build stores; if the build raises, remove them (best effort) and re-raise.
+
+    With ``vault``, the size and SHA-256 records of the removed files go too.
+    """
     written = Written()
     try:
         yield written
     except BaseException:
-        delete_quietly(storage, written.keys, "failed build")
+        removed = delete_quietly(storage, written.keys, "failed build")
+        if vault is not None and removed:
+            try:
+                vault.forget(removed)
+            except Exception as exc:  # a failure on top of a failure must not hide the first one
+                log.warning("could not drop the records of %d removed files: %s", len(removed), exc)
         raise
 
 
@@ -91,13 +99,20 @@ def expected_scenes(vault: Vault, keys: Sequence[str]) -> list[Expected | None]:
     ]
 
 
-def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> None:
-    """Best effort: an unreferenced file left behind is harmless, a failure on top of a failure is not."""
+def delete_quietly(storage: Storage, keys: Sequence[str], why: str) -> list[str]:
+    """Best effort: an unreferenced file left behind is harmless, a failure on top of a failure is not.
+
+    Returns the keys it removed.
+    """
+    removed = []
     for key in keys:
         try:
             storage.delete(key)
         except AtelierError as exc:
             log.warning("could not remove %s (%s): %s", key, why, exc)
+        else:
+            removed.append(key)
+    return removed
 
 
 def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
@@ -109,22 +124,22 @@ def fetch(storage: Storage, key: str, workdir: Path, name: str) -> Path:
     return storage.get_file(key, workdir / name)
 
 
-def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> Path:
-    """Like :func:`fetch`, and the file must still be the bytes recorded when it was stored.
+def fetch_verified(vault: Vault, key: str, workdir: Path, name: str) -> tuple[Path, Fingerprint]:
+    """A local copy of a stored file and its fingerprint, checked against the one recorded at store time.
 
     Raises:
-        CorruptFileError: it is missing or its bytes changed since it was stored.
+        CorruptFileError: its bytes changed since it was stored.
+        StorageError: it is missing or unreadable.
     """
-    recorded = vault.records([key]).get(key)
     path = fetch(vault.storage, key, workdir, name)
-    if recorded is not None:
-        actual = fingerprint(path)
-        if actual != recorded:
-            raise CorruptFileError(
-                f"{PurePosixPath(key).name} changed since it was stored (SHA-256 differs); "
-                "run `python -m editing verify` to see what else is affected"
-            )
-    return path
+    actual = fingerprint(path)
+    recorded = vault.records([key]).get(key)
+    if recorded is not None and actual != recorded:
+        raise CorruptFileError(
+            f"{PurePosixPath(key).name} changed since it was stored (SHA-256 differs: {key}); "
+            "run `python -m editing verify` to see what else is affected"
+        )
+    return path, actual
 
 
 def render_final(

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from editing import queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign
 from editing.domain import (
@@ -40,15 +41,16 @@ __all__ = [
 ]
 
 
-def list_campaigns(ctx: Atelier, *, brand: str | None = None) -> list[CampaignSummary]:
+def list_campaigns(ctx: Atelier, *, brand: Scope = None) -> list[CampaignSummary]:
     """Campaigns, newest first, with their brand, perfume, status and total cost."""
     with ctx.db.Session() as session:
         return queries.campaign_summaries(session=session, brand=brand)
 
 
-def list_brands(ctx: Atelier) -> list[str]:
+def list_brands(ctx: Atelier, *, brand: Scope = None) -> list[str]:
+    """The brands ``brand`` may see (a person: their brands; an admin or local mode: all)."""
     with ctx.db.Session() as session:
-        return queries.brand_names(session=session)
+        return queries.brand_names(session=session, brand=brand)
 
 
 def scene_infos(storage: Storage, campaign_json: dict[str, Any]) -> tuple[SceneInfo, ...]:
@@ -72,7 +74,7 @@ def scene_infos(storage: Storage, campaign_json: dict[str, Any]) -> tuple[SceneI
     return tuple(infos)
 
 
-def list_scenes(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> list[SceneInfo]:
+def list_scenes(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> list[SceneInfo]:
     """The seed's GET /campaigns/{id}/scenes as SceneInfo records."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
@@ -98,16 +100,14 @@ def _overview(storage: Storage, c: Campaign) -> CampaignOverview:
     )
 
 
-def campaign_overview(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
-) -> CampaignOverview:
+def campaign_overview(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> CampaignOverview:
     """Everything the editor page draws for one campaign, read in one transaction."""
     with ctx.db.Session() as session:
         return _overview(ctx.storage, queries.load_campaign(campaign_id, session=session, brand=brand))
 
 
 def get_history(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None
 ) -> list[EditHistoryRecord]:
     """Every edit attempt of a campaign, oldest first (the seed's GET /edit-history)."""
     with ctx.db.Session() as session:
@@ -115,7 +115,7 @@ def get_history(
         return queries.campaign_history(campaign, session=session)
 
 
-def get_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None) -> EditHistoryRecord:
+def get_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: Scope = None) -> EditHistoryRecord:
     """One edit by id (of a campaign ``brand`` may see).
 
     Raises:
@@ -125,24 +125,24 @@ def get_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None
         return queries.one_edit(edit_id, session=session, brand=brand)
 
 
-def history_rows(ctx: Atelier, *, brand: str | None = None, limit: int = 500) -> list[HistoryRow]:
+def history_rows(ctx: Atelier, *, brand: Scope = None, limit: int = 500) -> list[HistoryRow]:
     """Recent edits across campaigns (newest first)."""
     with ctx.db.Session() as session:
         return queries.recent_edits(session=session, brand=brand, limit=limit)
 
 
-def cost_summary(ctx: Atelier, *, brand: str | None = None) -> CostSummary:
+def cost_summary(ctx: Atelier, *, brand: Scope = None) -> CostSummary:
     """Edit spend per campaign and in total (failed edits included), from the spend rollup."""
     with ctx.db.Session() as session:
         return CostSummary(tuple(queries.costs_by_campaign(session=session, brand=brand)))
 
 
-def spend_by_day(ctx: Atelier, *, brand: str | None = None) -> list[DaySpend]:
+def spend_by_day(ctx: Atelier, *, brand: Scope = None) -> list[DaySpend]:
     """Edit spend per UTC day and campaign, oldest first."""
     with ctx.db.Session() as session:
         return queries.spend_by_day(session=session, brand=brand)
 
 
-def count_edits(ctx: Atelier, *, brand: str | None = None) -> int:
+def count_edits(ctx: Atelier, *, brand: Scope = None) -> int:
     with ctx.db.Session() as session:
         return queries.count_edits(session=session, brand=brand)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from editing import assets, queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
 from editing.errors import InputError, NotFoundError
@@ -78,7 +79,7 @@ def _duration(ctx: Atelier, key: str) -> float:
     return box.duration / box.timescale if box is not None and box.timescale else 0.0
 
 
-def compare_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None) -> Comparison:
+def compare_edit(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: Scope = None) -> Comparison:
     """The before and after of a completed edit.
 
     Raises:

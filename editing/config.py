@@ -40,6 +40,7 @@ ENV_FIELDS: dict[str, str] = {
     "REPLICATE_POLL_INTERVAL": "replicate_poll_interval_s",
     "ATELIER_DOWNLOAD_MAX_MB": "download_max_mb",
     "ATELIER_IMPORT_MAX_MB": "import_max_mb",
+    "ATELIER_IMPORT_MAX_RATIO": "import_max_ratio",
     "TRUSTED_MEDIA_HOSTS": "trusted_media_hosts",
     "S3_BUCKET_NAME": "s3_bucket_name",
     "AWS_REGION": "aws_region",
@@ -84,6 +85,9 @@ class Settings(BaseModel):
     download_max_mb: int = Field(200, gt=0)
     # The most an uploaded or imported campaign may weigh, unpacked (= server.maxUploadSize).
     import_max_mb: int = Field(500, gt=0)
+    # A zip member (or a whole zip) that unpacks to more than this many times its packed size is a
+    # zip bomb: video and audio barely compress (about 1:1), deflate cannot pass about 1032:1.
+    import_max_ratio: int = Field(100, ge=2, le=1032)
     trusted_media_hosts: tuple[str, ...] = ()
 
     s3_bucket_name: str | None = None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from editing import assets, queries, versions
+from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import InputError
 from editing.jobs.queue import EditRequest, EditSceneResponse, submit_edit
@@ -99,7 +100,7 @@ def scene_stats(ctx: Atelier, keys: list[str]) -> list[LookStats]:
 
 
 def continuity_flags(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None
 ) -> list[ContinuityFlag]:
     """The campaign's scenes that stand out from their neighbours now, against the original cut.
 
@@ -153,7 +154,7 @@ def match_adjustment(clip: Path, flag: ContinuityFlag) -> Adjustment:
 
 
 def match_plan(
-    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: Scope = None
 ) -> tuple[str, Adjustment]:
     """The instruction text and quick adjust that match a flagged scene to its neighbours.
 
@@ -177,7 +178,7 @@ def submit_match(
     campaign_id: str | uuid.UUID,
     scene_index: int,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
 ) -> EditSceneResponse:
     """Queue the quick adjust ($0) that matches a flagged scene to its neighbours.

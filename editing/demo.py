@@ -7,24 +7,19 @@ demo``. It never uses a paid provider, whatever the settings say.
 from __future__ import annotations
 
 import logging
-import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
-from editing import assets, queries, versions
+from editing import assets, builder
 from editing.context import Atelier
 from editing.db.models import Campaign
 from editing.domain import MAX_SCENES
 from editing.errors import InputError
 from editing.providers.base import SceneRequest
-from editing.storage.keys import CampaignKeys
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +47,6 @@ _DEMO_LOCK_ID = 4154454
 ProgressFn = Callable[[str, str], None]
 
 
-@dataclass(frozen=True)
-class _Demo:
-    """What one demo build makes: its ids and keys, its look, how long each scene is."""
-
-    campaign_id: uuid.UUID
-    keys: CampaignKeys
-    brand: str
-    perfume: str
-    scene_duration: float
-    report: ProgressFn
-
-
 def create_demo_campaign(
     ctx: Atelier,
     *,
@@ -77,32 +60,24 @@ def create_demo_campaign(
     """Create a campaign with ``scenes`` scenes, made by the offline providers (never paid ones).
 
     Files are written first; the campaign row appears only when all of them exist, and a
-    failed build removes the files it wrote.
+    failed build removes the files it wrote (:mod:`editing.builder`).
 
     Raises:
         InputError: fewer than 1 or more than MAX_SCENES scenes.
     """
     if not 1 <= scenes <= MAX_SCENES:
         raise InputError(f"a demo campaign has between 1 and {MAX_SCENES} scenes, not {scenes}")
-    with ctx.db.Session.begin() as session:
-        b, p = queries.brand_and_perfume(brand, perfume, session=session)
-        campaign_id = uuid.uuid4()
-        keys = CampaignKeys(str(b.id), str(p.id), str(campaign_id), 0)
-    demo = _Demo(campaign_id, keys, brand, perfume, scene_duration, on_progress or (lambda step, msg: None))
-    ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        assets.removed_on_failure(ctx.storage) as written,
-        tempfile.TemporaryDirectory(dir=ctx.settings.tmp_dir, prefix="demo-") as tmp,
-    ):
-        campaign_json = _build_media(ctx, demo, scenes, Path(tmp), written)
-        _insert_campaign(ctx, demo, campaign_json, name)
-    demo.report("save", f"campaign {campaign_id} created")
-    log.info("demo campaign %s created with %d scenes", campaign_id, scenes)
-    return campaign_id
+    report = on_progress or (lambda step, msg: None)
+    with builder.draft(ctx, brand=brand, perfume=perfume, purpose="demo") as new:
+        campaign_json = _build_media(ctx, new, scenes, scene_duration, report)
+        new.commit(campaign_json, name=name or f"{perfume} — TikTok launch", method="original", numbered=True)
+    report("save", f"campaign {new.campaign_id} created")
+    log.info("demo campaign %s created with %d scenes", new.campaign_id, scenes)
+    return new.campaign_id
 
 
 def _build_media(
-    ctx: Atelier, demo: _Demo, count: int, work: Path, written: assets.Written
+    ctx: Atelier, new: builder.Draft, count: int, duration: float, report: ProgressFn
 ) -> dict[str, Any]:
     """Generate and store the scenes, the music bed and the final video; returns campaign_json."""
     generator, fmt = ctx.video_generator("offline"), ctx.video_format
@@ -111,102 +86,23 @@ def _build_media(
     local: list[Path] = []
     for i in range(count):
         role, template = DEMO_SCENES[i % len(DEMO_SCENES)]
-        prompt = template.format(p=demo.perfume)
-        demo.report("generate_scene", f"scene {i + 1}/{count} ({role})")
-        request = SceneRequest(prompt, style, demo.scene_duration, role, demo.perfume, seed=i, fmt=fmt)
-        scene_dir = work / f"scene{i}"
+        prompt = template.format(p=new.perfume)
+        report("generate_scene", f"scene {i + 1}/{count} ({role})")
+        request = SceneRequest(prompt, style, duration, role, new.perfume, seed=i, fmt=fmt)
+        scene_dir = new.workdir / f"generated{i}"
         scene_dir.mkdir()
-        path = assets.prepare_scene(
-            generator.generate(request, scene_dir).path, scene_dir, fmt, demo.scene_duration
-        )
-        stored = written.add(assets.store_video(ctx.vault, path, demo.keys.scene(i), scene_dir))
+        path = assets.prepare_scene(generator.generate(request, scene_dir).path, scene_dir, fmt, duration)
+        stored = new.store_scene(i, path)
         local.append(path)
         docs.append(
-            {
-                "scene_id": i + 1,
-                "role": role,
-                "duration": demo.scene_duration,
-                "background_prompt": prompt,
-                "edit_count": 0,
-                "last_edited_at": None,
-                "video_key": stored.key,
-                "thumbnail_key": stored.thumbnail_key,
-                "seed": i,
-            }
+            builder.scene_doc(i, stored, role=role, duration=duration, prompt=prompt, extra={"seed": i})
         )
-    demo.report("audio", "synthesizing the music bed")
-    audio = demo.keys.audio()
-    wav = ctx.audio_synth().synthesize(style, demo.scene_duration * count, work / "music_bed.wav")
-    ctx.vault.put(audio, wav, "audio/wav")
-    written.keys.append(audio)
-    demo.report("render_final", "rendering the final video")
-    final = assets.render_final(ctx.storage, local, audio, work, fmt=fmt, cache_dir=ctx.settings.cache_dir)
-    stored_final = written.add(assets.store_video(ctx.vault, final, demo.keys.final(), work))
-    return {
-        "perfume_name": demo.perfume,
-        "brand_name": demo.brand,
-        "style_spec": style,
-        "audio_url": audio,
-        "selected_variation_index": 0,
-        "final_video_key": stored_final.key,
-        "final_thumbnail_key": stored_final.thumbnail_key,
-        "scenes": docs,
-    }
-
-
-def _insert_campaign(ctx: Atelier, demo: _Demo, campaign_json: dict[str, Any], name: str | None) -> None:
-    brand_id = uuid.UUID(demo.keys.brand_id)
-    with ctx.db.Session.begin() as session:
-        title = name or f"{demo.perfume} — TikTok launch"
-        same = session.scalar(
-            select(func.count(Campaign.id)).where(
-                Campaign.brand_id == brand_id, Campaign.name.startswith(title, autoescape=True)
-            )
-        )
-        session.add(
-            Campaign(
-                id=demo.campaign_id,
-                brand_id=brand_id,
-                perfume_id=uuid.UUID(demo.keys.perfume_id),
-                name=f"{title} #{same + 1}" if same else title,  # tell demo campaigns apart
-                campaign_json=campaign_json,
-                selected_variation_index=0,
-                cost=Decimal(0),
-                status="completed",
-                version=1,
-            )
-        )
-        session.flush()
-        record_originals(session, demo.campaign_id, campaign_json, user=ctx.settings.user)
-
-
-def record_originals(
-    session: Session, campaign_id: uuid.UUID, campaign_json: dict[str, Any], *, user: str
-) -> None:
-    """Version 1 of every scene and of the final of a new campaign."""
-    variation = int(campaign_json.get("selected_variation_index", 0))
-    for i, scene in enumerate(campaign_json["scenes"]):
-        versions.record_scene_version(
-            session,
-            campaign_id=campaign_id,
-            variation=variation,
-            scene_index=i,
-            video_key=scene["video_key"],
-            thumbnail_key=scene.get("thumbnail_key"),
-            prompt=scene.get("background_prompt", ""),
-            duration=float(scene.get("duration", 4)),
-            method="original",
-            user=user,
-        )
-    if campaign_json.get("final_video_key"):
-        versions.record_final_version(
-            session,
-            campaign_id=campaign_id,
-            variation=variation,
-            video_key=campaign_json["final_video_key"],
-            thumbnail_key=campaign_json.get("final_thumbnail_key"),
-            user=user,
-        )
+    report("audio", "synthesizing the music bed")
+    wav = ctx.audio_synth().synthesize(style, duration * count, new.workdir / "music_bed.wav")
+    audio = new.store_audio(wav)
+    report("render_final", "rendering the final video")
+    final = new.render_final(local, audio)
+    return new.campaign_json(style=style, scenes=docs, audio_key=audio, final=final)
 
 
 def ensure_demo_campaign(ctx: Atelier) -> uuid.UUID | None:

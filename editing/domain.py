@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from editing.config import NAME_MAX
 from editing.errors import InputError
 
 #: The longest edit instruction accepted (the UI, the CLI and every provider share it).
@@ -121,6 +122,23 @@ def validate_scene_index(scene_index: int, scene_count: int) -> int:
         last = scene_count - 1
         raise InputError(f"Scene index {scene_index} out of range: this campaign has scenes 0-{last}")
     return scene_index
+
+
+def clean_name(value: str, what: str) -> str:
+    """A campaign, brand, perfume or role name: trimmed, one line, at most NAME_MAX characters.
+
+    Raises:
+        InputError: empty, holding a line break, tab or control character, or too long
+            (the message starts with ``what``).
+    """
+    text = value.strip()
+    if not text:
+        raise InputError(f"{what} is empty")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InputError(f"{what} must be one line of text (no line breaks, tabs or control characters)")
+    if len(text) > NAME_MAX:
+        raise InputError(f"{what} is {len(text)} characters; the limit is {NAME_MAX}")
+    return text
 
 
 def iso_utc(ts: datetime) -> str:

@@ -43,6 +43,22 @@ class NotFoundError(InputError):
     exit_code = 3
 
 
+class ForbiddenError(InputError):
+    """The person acting does not hold the role this needs in the brand; nothing was changed."""
+
+    exit_code = 4
+
+
+class BudgetExceededError(InputError):
+    """An edit would take a budget past its limit; refused before anything was spent."""
+
+    exit_code = 5
+
+
+class CampaignImportError(InputError):
+    """A campaign to import is refused (its zip, its campaign.json, one of its files); nothing was stored."""
+
+
 class UnmappableInstructionError(InputError):
     """The offline editor found no visual change it could make from the instruction."""
 
@@ -73,6 +89,10 @@ class CorruptFileError(StorageError):
 
 class InvalidVideoError(AtelierError):
     """A file that should be a video is not a decodable video."""
+
+
+class InvalidAudioError(AtelierError):
+    """A file that should be audio (a music bed) is not decodable audio."""
 
 
 class RenderError(AtelierError):

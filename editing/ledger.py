@@ -26,7 +26,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import queries, versions
+from editing import budgets, estimates, queries, versions
+from editing.access import Scope
 from editing.assets import StoredVideo
 from editing.context import Atelier
 from editing.db.models import ACTIVE_STATUSES, Campaign, EditHistory
@@ -164,7 +165,7 @@ def begin(
     scene_index: int,
     instruction: Instruction,
     *,
-    brand: str | None,
+    brand: Scope,
     user: str,
     lease_key: int,
     method: str = "regenerate",
@@ -180,6 +181,10 @@ def begin(
             c = queries.load_campaign(campaign_id, session=session, brand=brand, for_update=True)
             snapshot = _snapshot(c, scene_index)
             run = EditRun(uuid.uuid4(), c.id, scene_index, instruction, snapshot, lease_key)
+            estimate = estimates.estimate_edit(
+                ctx, run.scene, instruction.text, session=session, method=method
+            )
+            budgets.hold(session, c, estimate.cost)
             row = EditHistory(edit_id=run.edit_id, campaign_id=c.id, timestamp=datetime.now(UTC))
             row.scene_index, row.variation, row.edit_prompt = (
                 scene_index,

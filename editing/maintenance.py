@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from editing import queries
+from editing.access import Scope
 from editing.context import Atelier
-from editing.db.models import Campaign, EditHistory
+from editing.db.models import Campaign, EditHistory, FinalVersion, SceneVersion
 from editing.storage.keys import thumbnail_key
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,16 @@ def referenced_keys(ctx: Atelier, campaign_id: uuid.UUID | None = None) -> dict[
             edits = edits.where(EditHistory.campaign_id == campaign_id)
         for cid, *keys in session.execute(edits):
             out |= dict.fromkeys(_edit_keys([tuple(keys)]), str(cid))
+        for table in (SceneVersion, FinalVersion):  # every version stays playable (an imported final)
+            stmt = select(table.campaign_id, table.video_key, table.thumbnail_key)
+            if campaign_id is not None:
+                stmt = stmt.where(table.campaign_id == campaign_id)
+            for cid, *keys in session.execute(stmt):
+                out |= dict.fromkeys((k for k in keys if k), str(cid))
     return out
 
 
-def verify(ctx: Atelier, campaign_id: str | None = None, *, brand: str | None = None) -> list[FileCheck]:
+def verify(ctx: Atelier, campaign_id: str | None = None, *, brand: Scope = None) -> list[FileCheck]:
     """Check every file the campaign (or every visible campaign) references against its record.
 
     Raises:

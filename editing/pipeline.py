@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from editing import assets, ledger, queries, versions
+from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import EditHistory
 from editing.domain import Instruction, validate_scene_index
@@ -156,7 +157,7 @@ class SceneEditPipeline:
         edit_instruction: str | Instruction,
         *,
         ctx: Atelier,
-        brand: str | None = None,
+        brand: Scope = None,
         user: str | None = None,
         on_progress: ProgressCallback | None = None,
         method: str = DEFAULT_METHOD,
@@ -178,12 +179,12 @@ class SceneEditPipeline:
         self.ctx = ctx
         self.instruction = Instruction.parse(edit_instruction)
         self.brand = brand
-        self.user = user or ctx.settings.user
+        self.user = actor(brand, user or ctx.settings.user)
         self.on_progress = on_progress
         self.progress = Progress(on_progress)
         self.edit_id: uuid.UUID | None = None  # set for an edit accepted earlier (a job)
         with ctx.db.Session() as session:
-            campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+            campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
             self.campaign_id = campaign.id
             cj = campaign.campaign_json
             self.scene_index = validate_scene_index(scene_index, len(cj.get("scenes", [])))
@@ -432,7 +433,7 @@ class SceneEditPipeline:
         assert run.adjustment is not None
         work = run.work / "adjusted"
         work.mkdir()
-        source = assets.fetch_verified(self.ctx.vault, run.scene["video_key"], work, "current.mp4")
+        source, _ = assets.fetch_verified(self.ctx.vault, run.scene["video_key"], work, "current.mp4")
         duration = float(run.scene.get("duration", 4))
         run.scene_path = work / "adjusted.mp4"
         adjust_scene(source, run.scene_path, run.adjustment, self.ctx.video_format, duration)
@@ -451,7 +452,7 @@ class SceneEditPipeline:
             key, thumb, prompt, duration = old.video_key, old.thumbnail_key, old.prompt, old.duration
         work = run.work / "restored"
         work.mkdir()
-        run.scene_path = assets.fetch_verified(self.ctx.vault, key, work, "restored.mp4")
+        run.scene_path, _ = assets.fetch_verified(self.ctx.vault, key, work, "restored.mp4")
         run.new_scene = assets.StoredVideo(
             key=key, thumbnail_key=thumb or thumbnail_key(key), duration=duration
         )
@@ -587,7 +588,7 @@ def edit_scene(
     scene_index: int,
     edit_instruction: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     on_progress: ProgressCallback | None = None,
     method: str = DEFAULT_METHOD,

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from editing import estimates, queries
+from editing import budgets, estimates, queries
+from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_scene_index
@@ -109,9 +110,10 @@ class PreviewResult:
         return out
 
 
-def budget_allows(ctx: Atelier, campaign_id: uuid.UUID, cost: float) -> bool:
-    """Whether the campaign's budget allows spending ``cost`` more (every method's check goes here)."""
-    return True
+def budget_allows(session: Session, campaign_id: uuid.UUID, cost: float) -> bool:
+    """Whether the campaign's budgets allow spending ``cost`` more now (shown beside each method)."""
+    campaign = session.get(Campaign, campaign_id)
+    return campaign is not None and budgets.fits(session, campaign, cost)
 
 
 def _options(
@@ -129,7 +131,9 @@ def _options(
     does = f"A new clip from the rewritten prompt ({ctx.video_generator().name})"
     out.append(MethodOption(Method.REGENERATE, est.cost, est.seconds, not plan.wholly_adjustable, does, note))
     return [
-        MethodOption(**{**o.to_dict(), "within_budget": budget_allows(ctx, campaign_id, o.estimated_cost)})
+        MethodOption(
+            **{**o.to_dict(), "within_budget": budget_allows(session, campaign_id, o.estimated_cost)}
+        )
         for o in out
     ]
 
@@ -172,7 +176,7 @@ def preview_edit(
     scene_index: int,
     edit_instruction: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     keep_length: bool = True,
 ) -> PreviewResult:
@@ -184,9 +188,9 @@ def preview_edit(
         ProviderError: the prompt editor failed (tokens it billed are recorded as spend).
     """
     instruction = Instruction.parse(edit_instruction)
-    user = user or ctx.settings.user
+    user = actor(brand, user or ctx.settings.user)
     with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
         cj = campaign.campaign_json
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         cid, scene, variation = (
@@ -195,6 +199,8 @@ def preview_edit(
             int(cj.get("selected_variation_index", 0)),
         )
         plan = scene_plan(cj, scene_index, instruction.text, keep_length=keep_length)
+        rewrite = ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction.text)
+        budgets.hold(session, campaign, rewrite)  # even the rewrite's tokens are spend
     row = Preview(id=uuid.uuid4(), campaign_id=cid, variation=variation, scene_index=scene_index)
     row.instruction, row.original_prompt, row.user_name = (
         instruction.text,
@@ -295,7 +301,7 @@ def preview_all(
     campaign_id: str | uuid.UUID,
     edit_instruction: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     keep_length: bool = True,
 ) -> GroupPreview:

@@ -14,6 +14,7 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, SQLColumnExpression, String, cast, func, select
 from sqlalchemy.orm import Session
 
+from editing.access import Access, Scope, require
 from editing.db.models import Brand, Campaign, EditHistory, Perfume, SpendDaily
 from editing.domain import (
     CampaignCost,
@@ -29,18 +30,24 @@ Ts = TypeVarTuple("Ts")
 
 
 def visible(
-    stmt: Select[*Ts], brand: str | None, column: SQLColumnExpression[uuid.UUID | None] = Campaign.brand_id
+    stmt: Select[*Ts], brand: Scope, column: SQLColumnExpression[uuid.UUID | None] = Campaign.brand_id
 ) -> Select[*Ts]:
     """Restrict a statement over campaigns (or rows joined to them) to those ``brand`` may see.
 
-    ``brand`` None means every brand (local mode). The statement must select from or join
-    ``Campaign``, or name the brand column it filters on: a table that carries its brand
-    (edit_history, previews, the spend rollups, budgets, the audit log) is read through its own
-    ``brand_id`` and its index.
+    ``brand`` is a scope (:mod:`editing.access`): None means every brand, a name that brand,
+    an Access the brands its person is a member of (every brand for an admin), narrowed to
+    the one they picked. The statement must select from or join ``Campaign``, or name the
+    brand column it filters on: a table that carries its brand (edit_history, previews, the
+    spend rollups, budgets, the audit log) is read through its own ``brand_id`` and its index.
     """
+    if isinstance(brand, Access):
+        if not brand.admin:
+            stmt = stmt.where(column.in_(brand.brand_ids))
+        brand = brand.brand
     if brand is None:
         return stmt
-    return stmt.where(column.in_(select(Brand.id).where(Brand.name == brand)))
+    # one id (names are unique), so an index on (brand_id, time) is read in time order
+    return stmt.where(column == select(Brand.id).where(Brand.name == brand).scalar_subquery())
 
 
 def parse_uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
@@ -62,12 +69,20 @@ def parse_campaign_id(campaign_id: str | uuid.UUID) -> uuid.UUID:
 
 
 def load_campaign(
-    campaign_id: str | uuid.UUID, *, session: Session, brand: str | None = None, for_update: bool = False
+    campaign_id: str | uuid.UUID,
+    *,
+    session: Session,
+    brand: Scope = None,
+    for_update: bool = False,
+    need: tuple[str, str] | None = None,
 ) -> Campaign:
-    """The campaign, if it exists and ``brand`` may see it.
+    """The campaign, if it exists and ``brand`` may see it (and, with ``need``, do something to it).
+
+    ``need`` is (role, what is being done), e.g. ("editor", "editing a scene").
 
     Raises:
         NotFoundError: unknown id, or a campaign of another brand (indistinguishable on purpose).
+        ForbiddenError: ``need``'s role is not held in the campaign's brand.
     """
     stmt = visible(select(Campaign).where(Campaign.id == parse_campaign_id(campaign_id)), brand)
     if for_update:
@@ -75,10 +90,12 @@ def load_campaign(
     campaign = session.scalars(stmt).one_or_none()
     if campaign is None:
         raise NotFoundError(f"Campaign {campaign_id} not found")
+    if need is not None:
+        require(session, brand, campaign.brand_id, *need)
     return campaign
 
 
-def campaign_summaries(*, session: Session, brand: str | None) -> list[CampaignSummary]:
+def campaign_summaries(*, session: Session, brand: Scope) -> list[CampaignSummary]:
     """Campaigns, newest first, with their brand, perfume, status and total cost."""
     stmt = (
         select(Campaign, Brand.name, Perfume.name)
@@ -101,8 +118,14 @@ def campaign_summaries(*, session: Session, brand: str | None) -> list[CampaignS
     ]
 
 
-def brand_names(*, session: Session) -> list[str]:
-    return list(session.scalars(select(Brand.name).order_by(Brand.name)))
+def brand_names(*, session: Session, brand: Scope = None) -> list[str]:
+    """The brands ``brand`` may see, by name."""
+    stmt = select(Brand.name).order_by(Brand.name)
+    if isinstance(brand, Access) and not brand.admin:
+        stmt = stmt.where(Brand.id.in_(brand.brand_ids))
+    elif isinstance(brand, str):
+        stmt = stmt.where(Brand.name == brand)
+    return list(session.scalars(stmt))
 
 
 def edit_record(row: EditHistory) -> EditHistoryRecord:
@@ -138,7 +161,7 @@ def campaign_history(campaign: Campaign, *, session: Session) -> list[EditHistor
     return [edit_record(r) for r in rows]
 
 
-def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: str | None) -> EditHistoryRecord:
+def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: Scope) -> EditHistoryRecord:
     """One edit by id.
 
     Raises:
@@ -152,7 +175,7 @@ def one_edit(edit_id: str | uuid.UUID, *, session: Session, brand: str | None) -
     return edit_record(row)
 
 
-def recent_edits(*, session: Session, brand: str | None, limit: int) -> list[HistoryRow]:
+def recent_edits(*, session: Session, brand: Scope, limit: int) -> list[HistoryRow]:
     """The newest ``limit`` edits across campaigns (down the index of edit_history's brand and time)."""
     stmt = (
         select(EditHistory, Campaign.name, Brand.name)
@@ -167,7 +190,7 @@ def recent_edits(*, session: Session, brand: str | None, limit: int) -> list[His
     ]
 
 
-def costs_by_campaign(*, session: Session, brand: str | None) -> list[CampaignCost]:
+def costs_by_campaign(*, session: Session, brand: Scope) -> list[CampaignCost]:
     """Edit spend per campaign (failed edits included), oldest first, from the spend rollup."""
     t = SpendDaily
     per_campaign = (
@@ -206,7 +229,7 @@ def costs_by_campaign(*, session: Session, brand: str | None) -> list[CampaignCo
     return out
 
 
-def spend_by_day(*, session: Session, brand: str | None) -> list[DaySpend]:
+def spend_by_day(*, session: Session, brand: Scope) -> list[DaySpend]:
     """Edit spend per UTC day and campaign (every edit, failed ones included), oldest first."""
     t = SpendDaily
     stmt = (
@@ -222,24 +245,52 @@ def spend_by_day(*, session: Session, brand: str | None) -> list[DaySpend]:
     ]
 
 
-def count_edits(*, session: Session, brand: str | None) -> int:
+def count_edits(*, session: Session, brand: Scope) -> int:
     """Every edit row (any status), counted from the spend rollup."""
     stmt = select(func.sum(SpendDaily.edits)).where(SpendDaily.dimension == "total")
     return int(session.scalar(visible(stmt, brand, SpendDaily.brand_id)) or 0)
 
 
-def brand_and_perfume(brand_name: str, perfume_name: str, *, session: Session) -> tuple[Brand, Perfume]:
-    """The brand and its perfume by name, created when missing."""
+def brand_and_perfume(
+    brand_name: str,
+    perfume_name: str,
+    *,
+    session: Session,
+    new_ids: tuple[uuid.UUID, uuid.UUID] | None = None,
+) -> tuple[Brand, Perfume]:
+    """The brand and its perfume by name, created when missing (with ``new_ids`` when given)."""
+    new_brand, new_perfume = new_ids or (uuid.uuid4(), uuid.uuid4())
     brand = session.scalars(select(Brand).where(Brand.name == brand_name)).one_or_none()
     if brand is None:
-        brand = Brand(id=uuid.uuid4(), name=brand_name)
+        brand = Brand(id=new_brand, name=brand_name)
         session.add(brand)
         session.flush()
     perfume = session.scalars(
         select(Perfume).where(Perfume.brand_id == brand.id, Perfume.name == perfume_name)
     ).one_or_none()
     if perfume is None:
-        perfume = Perfume(id=uuid.uuid4(), brand_id=brand.id, name=perfume_name)
+        perfume = Perfume(id=new_perfume, brand_id=brand.id, name=perfume_name)
         session.add(perfume)
         session.flush()
     return brand, perfume
+
+
+def brand_and_perfume_ids(
+    brand_name: str, perfume_name: str, *, session: Session
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """The ids the brand and its perfume have, or will have once :func:`brand_and_perfume` creates them.
+
+    Nothing is written: a campaign being built names its files with these ids and creates the
+    missing rows only with its own row, so a build that fails leaves no brand behind.
+    """
+    brand_id = session.scalar(select(Brand.id).where(Brand.name == brand_name))
+    perfume_id = None
+    if brand_id is not None:
+        perfume_id = session.scalar(
+            select(Perfume.id).where(Perfume.brand_id == brand_id, Perfume.name == perfume_name)
+        )
+    return brand_id or uuid.uuid4(), perfume_id or uuid.uuid4()
+
+
+def brand_exists(brand_name: str, *, session: Session) -> bool:
+    return session.scalar(select(Brand.id).where(Brand.name == brand_name)) is not None

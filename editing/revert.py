@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from editing import queries, versions
+from editing.access import Scope
 from editing.context import Atelier
 from editing.domain import validate_scene_index
 from editing.errors import InputError
@@ -24,7 +25,7 @@ def revert_scene(
     scene_index: int,
     version: int,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def undo_last_edit(
     campaign_id: str | uuid.UUID,
     scene_index: int,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
 ) -> dict[str, Any]:
     """Go back to the version before the current one (an undo is a revert, and can be undone).

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from editing import queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, FinalVersion, SceneVersion
 from editing.domain import iso_utc, validate_scene_index
@@ -159,7 +160,7 @@ def scene_version_rows(
 
 
 def list_scene_versions(
-    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: Scope = None
 ) -> list[SceneVersionInfo]:
     """Every version of a scene, oldest first; the last one is current.
 
@@ -195,7 +196,7 @@ def list_scene_versions(
 
 
 def list_final_versions(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None
 ) -> list[FinalVersionInfo]:
     """Every final of the campaign's selected variation, oldest first; the last one is current."""
     with ctx.db.Session() as session:

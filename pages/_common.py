@@ -100,13 +100,21 @@ def sidebar() -> None:
             st.info("No campaigns yet for this brand.")
             st.session_state.pop("campaign_id", None)
             return
-        labels = {r.campaign_id: f"{r.name} ({r.campaign_id[:8]})" for r in rows}
+        labels = campaign_labels([(r.campaign_id, r.name) for r in rows])
         _sticky_select("Campaign", list(labels), "campaign_id", labels.__getitem__)
         st.caption(
             f"Prompt editor: **{label(ctx.settings.active_prompt_editor)}** · "
             f"Video: **{label(ctx.settings.active_video_generator)}** · "
             f"Storage: **{label(ctx.settings.active_storage)}**"
         )
+
+
+def campaign_labels(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """Each campaign by its name; a short id only where two share one, so names are never cut."""
+    seen: dict[str, int] = {}
+    for _, name in rows:
+        seen[name] = seen.get(name, 0) + 1
+    return {cid: name if seen[name] == 1 else f"{name} · {cid[:6]}" for cid, name in rows}
 
 
 def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:
@@ -118,6 +126,9 @@ def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable
     if st.session_state.get(state_key) not in options:
         st.session_state[state_key] = options[0]
     widget_key = f"_{state_key}_picker"
+    drawn = widget_key in st.session_state
+    if drawn and st.session_state[widget_key] != st.session_state[state_key]:
+        st.session_state[widget_key] = st.session_state[state_key]  # a page chose for it (show_campaign)
 
     def keep() -> None:
         st.session_state[state_key] = st.session_state[widget_key]
@@ -125,7 +136,7 @@ def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable
     st.selectbox(
         md(title),
         options,
-        index=options.index(st.session_state[state_key]),
+        index=0 if drawn else options.index(st.session_state[state_key]),  # once drawn, its state rules
         format_func=fmt,
         key=widget_key,
         on_change=keep,
@@ -158,6 +169,13 @@ def when(iso: str | None) -> str:
 
 def role_label(role: str) -> str:
     return role.upper() if role.lower() == "cta" else role.title()
+
+
+def show_campaign(brand: str, campaign_id: str) -> None:
+    """Make a campaign (just imported or duplicated) the sidebar's choice, from the next run on."""
+    if not get_ctx().settings.brand:
+        st.session_state["brand"] = brand
+    st.session_state["campaign_id"] = campaign_id
 
 
 def current_brand() -> str | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from editing import campaigns, style
+from editing import campaigns, style, transfer
 from editing.continuity import ContinuityFlag, continuity_flags, submit_match
 from editing.domain import CampaignOverview, SceneInfo
 from editing.jobs.queue import JobStatus, active_jobs
 from editing.providers.offline.look import BLOCK_MARKER, split_prompt
-from pages._common import current_brand, current_campaign, get_ctx, guarded, role_label, when
+from pages._common import current_brand, current_campaign, get_ctx, guarded, role_label, show_campaign, when
 from pages._edit_dialog import (
     METHOD_NAMES,
     edit_dialog,
@@ -109,6 +109,13 @@ def last_edit(overview: CampaignOverview) -> None:
         )
 
 
+def duplicate(campaign_id: str) -> None:
+    copy = guarded(transfer.duplicate_campaign, get_ctx(), campaign_id, brand=current_brand())
+    if copy is not None:
+        show_campaign(copy.brand, copy.campaign_id)
+        st.toast(f"Duplicated as {md(copy.name)}", icon=":material/content_copy:")
+
+
 def style_panel(overview: CampaignOverview) -> None:
     swatches = style.palette(overview.style_spec)
     if swatches:
@@ -125,13 +132,23 @@ def style_panel(overview: CampaignOverview) -> None:
 ctx = get_ctx()
 campaign_id = current_campaign()
 if campaign_id is None:
-    st.info("Create a campaign with `python -m editing demo` to start editing.")
+    st.info("No campaign yet: import or create one on the New campaign page.", icon=":material/add_circle:")
+    st.page_link("pages/new_campaign.py", label="New campaign", icon=":material/add_circle:")
     st.stop()
 overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_brand())
 if overview is None:
     st.stop()
 
-st.title(label(overview.name))
+title, copy = st.columns([4, 1], vertical_alignment="bottom")
+title.title(label(overview.name))
+copy.button(
+    "Duplicate",
+    icon=":material/content_copy:",
+    on_click=duplicate,
+    args=(campaign_id,),
+    width="stretch",
+    help="A copy of this campaign to try an alternative; the original stays as it is",
+)
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
 last_edit(overview)
 

@@ -129,3 +129,11 @@ def demo(ctx: Atelier) -> str:
     from editing.demo import create_demo_campaign
 
     return str(create_demo_campaign(ctx, scenes=3, scene_duration=1.0))
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Clips of several formats, music and a final, made once with ffmpeg (tests/seed_campaigns.py)."""
+    from tests.seed_campaigns import make_clips
+
+    return make_clips(tmp_path_factory.mktemp("clips"))

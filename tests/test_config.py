@@ -69,3 +69,11 @@ def test_unknown_provider_name() -> None:
 
     with pytest.raises(ConfigError, match="ATELIER_VIDEO_GENERATOR=sora: unknown video generator 'sora'"):
         registry.video_generator(load_settings(env={"ATELIER_VIDEO_GENERATOR": "sora"}))
+
+
+@pytest.mark.parametrize("value", ["1", "2000", "lots"])
+def test_the_zip_ratio_cap_is_validated(value: str) -> None:
+    assert load_settings(env={}).import_max_ratio == 100
+    assert load_settings(env={"ATELIER_IMPORT_MAX_RATIO": "250"}).import_max_ratio == 250
+    with pytest.raises(ConfigError, match="ATELIER_IMPORT_MAX_RATIO"):
+        load_settings(env={"ATELIER_IMPORT_MAX_RATIO": value})

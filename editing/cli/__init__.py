@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from editing.cli import campaigns, edits, files, history
+from editing import access
+from editing.cli import budgets, campaigns, edits, files, history, transfer
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -27,7 +28,10 @@ Command = Callable[[Atelier, argparse.Namespace], None]
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m editing", description="Atelier: edit perfume ad scenes.")
     p.add_argument("--brand", help="act as this brand (campaigns of other brands are not visible)")
-    p.add_argument("--user", help="name recorded on edits (default ATELIER_USER)")
+    p.add_argument(
+        "--user",
+        help="who acts: once sign-in is in use, an EMAIL checked against its roles (default ATELIER_USER)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -41,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     edits.register(add)
     history.register(add)
     files.register(add)
+    transfer.register(add)
+    budgets.register(add)
     return p
 
 
@@ -65,6 +71,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _act_as(ctx: Atelier, args: argparse.Namespace) -> None:
+    """``args.brand`` becomes the scope every command passes on (see editing.access); the brand
+    name stays in ``args.brand_name`` for the commands that create into a brand."""
+    args.brand_name = args.brand
+    who = access.access_for(ctx, args.user)
+    if not who.local:
+        args.brand, args.user = who.narrowed(args.brand), who.user
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -72,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Atelier.open(_settings(args))
         try:
             startup(ctx)
+            _act_as(ctx, args)
             args.fn(ctx, args)
         finally:
             ctx.close()

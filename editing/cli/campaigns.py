@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from editing import campaigns, demo, health
+from editing import access, campaigns, demo, health
 from editing.cli.common import line, out
 from editing.context import Atelier
 from editing.domain import edit_history_summary
@@ -16,10 +16,12 @@ def _say(step: str, message: str) -> None:
 
 
 def cmd_demo(ctx: Atelier, args: argparse.Namespace) -> None:
+    brand = args.brand_name or demo.DEMO_BRAND
+    access.check_create(ctx, args.brand, brand)
     cid = demo.create_demo_campaign(
         ctx,
         scenes=args.scenes,
-        brand=args.brand or demo.DEMO_BRAND,
+        brand=brand,
         on_progress=_say if args.verbose else None,
     )
     if args.json:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from editing import queries
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
 from editing.errors import AtelierError, NotFoundError
@@ -76,7 +77,7 @@ def group_status(
     ctx: Atelier,
     group_id: str | uuid.UUID,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     refused: dict[int, str] | None = None,
 ) -> GroupStatus:
     """The group's edits (by scene) and, once they all ended, its final.

@@ -21,7 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import estimates, ledger, queries
+from editing import budgets, estimates, ledger, queries
+from editing.access import EDITING, Scope, actor
+from editing.approvals import use_approval
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
@@ -93,6 +95,7 @@ class EditRequest:
     prompt: str | None = None  # the preview's prompt corrected by hand
     group_id: uuid.UUID | None = None  # one of the edits of an "edit all scenes"
     adjustment: Adjustment | None = None  # a quick adjust worked out already (the continuity match)
+    approval_id: uuid.UUID | None = None  # a manager approved this edit over budget (editing.approvals)
 
 
 def submit_edit(
@@ -101,7 +104,7 @@ def submit_edit(
     scene_index: int,
     edit_instruction: str = "",
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     idempotency_key: str | None = None,
     request: EditRequest | None = None,
@@ -117,7 +120,7 @@ def submit_edit(
         ConflictError: the scene is being edited (queued or running), by whom and since when.
     """
     request = request or EditRequest()
-    user = user or ctx.settings.user
+    user = actor(brand, user or ctx.settings.user)
     key = _idempotency_key(idempotency_key)
     if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
         return earlier
@@ -140,6 +143,10 @@ def _enqueue(
     """The queued row and its job, in the caller's transaction (IntegrityError: the scene is busy)."""
     edit_id = uuid.uuid4()
     row = accepted.row(edit_id, user, key)
+    campaign = queries.load_campaign(accepted.campaign_id, session=session)
+    if request.approval_id is not None:
+        row.approval_id = use_approval(session, request.approval_id, campaign, accepted.scene_index, edit_id)
+    budgets.hold(session, campaign, accepted.estimate.cost, approved=row.approval_id is not None)
     if request.preview_id is not None:
         campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
         preview = claim_preview(
@@ -183,7 +190,7 @@ def submit_group(
     campaign_id: str | uuid.UUID,
     edit_instruction: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     user: str | None = None,
     method: str = DEFAULT_METHOD,
     keep_length: bool = True,
@@ -200,9 +207,9 @@ def submit_group(
         NotFoundError: unknown campaign, or one ``brand`` may not see.
         ConflictError: a scene is being edited (nothing is queued).
     """
-    user = user or ctx.settings.user
+    user = actor(brand, user or ctx.settings.user)
     with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
         count, cid = len(campaign.campaign_json.get("scenes", [])), campaign.id
     group_id = uuid.uuid4()
     accepted: dict[int, tuple[_Accepted, EditRequest]] = {}
@@ -287,11 +294,11 @@ def _accept(
     scene_index: int,
     edit_instruction: str,
     request: EditRequest,
-    brand: str | None,
+    brand: Scope,
 ) -> _Accepted:
     """Check a request and decide its method; refused for free, before anything is written."""
     with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
         cj = campaign.campaign_json
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         text = edit_instruction
@@ -339,6 +346,18 @@ def _accept(
     return accepted
 
 
+def estimate_request(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    edit_instruction: str,
+    request: EditRequest,
+    brand: Scope,
+) -> float:
+    """What an edit would be estimated at if submitted now (checked as a submission is; nothing written)."""
+    return _accept(ctx, campaign_id, scene_index, edit_instruction, request, brand).estimate.cost
+
+
 def _preview_instruction(session: Session, preview_id: str) -> str:
     row = session.get(Preview, queries.parse_uuid(preview_id, "Preview"))
     if row is None:
@@ -365,7 +384,7 @@ def _response(job_id: str, cost: float, seconds: float, scene_index: int, edit_i
     )
 
 
-def _earlier_submission(ctx: Atelier, key: str, brand: str | None) -> EditSceneResponse | None:
+def _earlier_submission(ctx: Atelier, key: str, brand: Scope) -> EditSceneResponse | None:
     with ctx.db.Session() as session:
         stmt = select(EditHistory).join(Campaign, Campaign.id == EditHistory.campaign_id)
         row = session.scalars(queries.visible(stmt.where(EditHistory.idempotency_key == key), brand)).first()
@@ -390,7 +409,7 @@ def enqueue_job(name: str, *, ctx: Atelier | None = None, **kwargs: Any) -> str:
     return submit_edit(ctx or runner.default_context(), request=EditRequest(**fields), **kwargs).job_id
 
 
-def _row_for_job(ctx: Atelier, job_id: str | int, brand: str | None) -> EditHistory:
+def _row_for_job(ctx: Atelier, job_id: str | int, brand: Scope) -> EditHistory:
     text = str(job_id).strip()
     if not text.isascii() or not text.isdigit():
         raise NotFoundError(f"Job {job_id} not found")
@@ -402,7 +421,7 @@ def _row_for_job(ctx: Atelier, job_id: str | int, brand: str | None) -> EditHist
     return row
 
 
-def job_status(ctx: Atelier, job_id: str | int, *, brand: str | None = None) -> JobStatus:
+def job_status(ctx: Atelier, job_id: str | int, *, brand: Scope = None) -> JobStatus:
     """The status, step, progress and (when done) the seed's result dict or the error of a job.
 
     Raises:
@@ -490,7 +509,7 @@ def wait_for(
         time.sleep(poll)
 
 
-def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None = None) -> list[JobStatus]:
+def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> list[JobStatus]:
     """The campaign's queued and running edits, oldest first (what its scene cards show)."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
@@ -502,7 +521,7 @@ def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: str | None
     return [status_of(ctx, row) for row in rows]
 
 
-def edit_status(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: str | None = None) -> JobStatus:
+def edit_status(ctx: Atelier, edit_id: str | uuid.UUID, *, brand: Scope = None) -> JobStatus:
     """A JobStatus by edit id (the dialog follows the edit it submitted).
 
     Raises:

@@ -25,8 +25,8 @@ from editing.media.ffmpeg import AUDIO_BITRATE, AUDIO_RATE, canonical_video_args
 from editing.media.format import TICKS_PER_FRAME, VideoFormat, h264_level
 from editing.media.frames import extract_thumbnail, read_frames
 from editing.media.mp4 import Mp4Video, read_mp4_video
-from editing.media.probe import ProbeResult, probe, validate_video
-from editing.media.render import FADE_OUT_S, audio_track, render_final
+from editing.media.probe import ProbeResult, probe, validate_audio, validate_video
+from editing.media.render import FADE_OUT_S, audio_track, render_final, wav_audio
 
 __all__ = [
     "AUDIO_BITRATE",
@@ -51,5 +51,7 @@ __all__ = [
     "read_mp4_video",
     "render_final",
     "scale_crop_filter",
+    "validate_audio",
     "validate_video",
+    "wav_audio",
 ]

@@ -154,6 +154,17 @@ def decode_check_cmd(path: Path) -> list[str]:
     return [ffmpeg_exe(), *_QUIET, "-xerror", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"]
 
 
+def audio_decode_check_cmd(path: Path) -> list[str]:
+    """Decode the first audio stream to nowhere, failing on the first error."""
+    return [ffmpeg_exe(), *_QUIET, "-xerror", "-i", str(path), "-map", "0:a:0", "-f", "null", "-"]
+
+
+def wav_cmd(src: Path, dst: Path) -> list[str]:
+    """The first audio stream of ``src`` as 16-bit PCM WAV (its rate and channels kept)."""
+    cmd = [ffmpeg_exe(), "-y", *_QUIET, "-i", str(src), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    return [*cmd, "-c:a", "pcm_s16le", "-map_metadata", "-1", "-f", "wav", str(dst)]
+
+
 def reference_cmd(fmt: VideoFormat, dst: Path) -> list[str]:
     """Two grey frames encoded exactly as every scene is: the source of the reference SPS/PPS."""
     source = f"color=c=gray:s={fmt.width}x{fmt.height}:r={fmt.fps}"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from editing.errors import InvalidVideoError
-from editing.media.ffmpeg import decode_check_cmd, first_error, probe_cmd
+from editing.errors import InvalidAudioError, InvalidVideoError
+from editing.media.ffmpeg import audio_decode_check_cmd, decode_check_cmd, first_error, probe_cmd
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,40 @@ def validate_video(path: Path | str) -> ProbeResult:
     proc = subprocess.run(decode_check_cmd(p), capture_output=True, timeout=600, check=False)
     if proc.returncode != 0:
         raise InvalidVideoError(
+            f"{p.name} does not decode (truncated or corrupt): {first_error(proc.stderr)}"
+        )
+    return info
+
+
+#: A music bed shorter than this is not music.
+MIN_AUDIO_SECONDS = 0.1
+
+
+def validate_audio(path: Path | str) -> ProbeResult:
+    """Check that ``path`` is decodable audio with no picture: a music bed (decodes it fully).
+
+    Cover art (an attached picture in an mp3 or m4a) is not a picture stream.
+
+    Raises:
+        InvalidAudioError: empty, not media, a video, no audio stream, too short, or undecodable.
+    """
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        raise InvalidAudioError(f"{p.name} is empty or missing, not audio")
+    try:
+        info = probe(p)
+    except InvalidVideoError as exc:
+        raise InvalidAudioError(str(exc)) from None
+    if info.has_video:
+        raise InvalidAudioError(f"{p.name} is a video ({info.codec}), not audio")
+    if not info.has_audio:
+        raise InvalidAudioError(f"{p.name} has no audio stream, not audio")
+    length = info.audio_duration or info.duration
+    if length < MIN_AUDIO_SECONDS:
+        raise InvalidAudioError(f"{p.name} holds {length:.2f} s of audio, too short for music")
+    proc = subprocess.run(audio_decode_check_cmd(p), capture_output=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise InvalidAudioError(
             f"{p.name} does not decode (truncated or corrupt): {first_error(proc.stderr)}"
         )
     return info

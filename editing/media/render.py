@@ -30,6 +30,7 @@ from editing.media.ffmpeg import (
     last_line,
     run,
     unique,
+    wav_cmd,
 )
 from editing.media.format import TICKS_PER_FRAME, VideoFormat
 from editing.media.mp4 import Mp4Video, read_mp4_video
@@ -123,6 +124,25 @@ def audio_track(
     log.info("encoded %.2fs of audio bed in %.2fs", samples / AUDIO_RATE, time.perf_counter() - started)
     _prune(bed.cached.parent)
     return bed.cached
+
+
+def wav_audio(src: Path, dst: Path) -> Path:
+    """The music bed as Atelier stores it: a WAV file kept byte for byte, anything else converted to one.
+
+    Call :func:`editing.media.validate_audio` first. Returns ``src`` itself when it is a WAV.
+
+    Raises:
+        RenderError: the conversion failed.
+    """
+    if probe(src).format_name == "wav":
+        return src
+    tmp = dst.with_name(f".{dst.stem}.{unique()}.tmp.wav")
+    try:
+        run(wav_cmd(src, tmp), f"converting {src.name} to WAV")
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dst
 
 
 def _prune(cache_dir: Path, keep: int = AUDIO_CACHE_ENTRIES) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import DataVersion
 from editing.spend import audit as _audit
@@ -71,30 +72,28 @@ def data_version(ctx: Atelier) -> int:
         return int(session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0)
 
 
-def kpis(
-    ctx: Atelier, *, brand: str | None = None, period: Period = ALL_TIME, on: date | None = None
-) -> Kpis:
+def kpis(ctx: Atelier, *, brand: Scope = None, period: Period = ALL_TIME, on: date | None = None) -> Kpis:
     """The headline figures of ``period``, and this month (of ``on``, default today) against its budgets."""
     with ctx.db.Session() as session:
         return _rollups.kpis(session=session, brand=brand, period=period, today=on or today())
 
 
 def breakdown(
-    ctx: Atelier, dimension: Dimension, *, brand: str | None = None, period: Period = ALL_TIME
+    ctx: Atelier, dimension: Dimension, *, brand: Scope = None, period: Period = ALL_TIME
 ) -> list[Slice]:
     """Spend and edits by ``dimension`` in ``period`` (days oldest first, else costliest first)."""
     with ctx.db.Session() as session:
         return _rollups.breakdown(dimension, session=session, brand=brand, period=period)
 
 
-def burn_down(ctx: Atelier, *, brand: str | None = None, on: date | None = None) -> BurnDown:
+def burn_down(ctx: Atelier, *, brand: Scope = None, on: date | None = None) -> BurnDown:
     """Every budget: spend in its period to ``on`` (default today) day by day, and what is left."""
     with ctx.db.Session() as session:
         return _rollups.burn_down(session=session, brand=brand, today=on or today())
 
 
 def most_expensive(
-    ctx: Atelier, *, brand: str | None = None, period: Period = ALL_TIME, limit: int = 20
+    ctx: Atelier, *, brand: Scope = None, period: Period = ALL_TIME, limit: int = 20
 ) -> list[EditLine]:
     with ctx.db.Session() as session:
         return _edits.most_expensive(session=session, brand=brand, period=period, limit=limit)
@@ -105,7 +104,7 @@ def drill_down(
     dimension: Dimension,
     key: str,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     period: Period = ALL_TIME,
     limit: int = 200,
 ) -> list[EditLine]:
@@ -122,7 +121,7 @@ def drill_down(
 def audit(
     ctx: Atelier,
     *,
-    brand: str | None = None,
+    brand: Scope = None,
     period: Period = ALL_TIME,
     actor: str | None = None,
     action: str | None = None,
@@ -135,14 +134,14 @@ def audit(
         )
 
 
-def audit_actors(ctx: Atelier, *, brand: str | None = None) -> list[str]:
+def audit_actors(ctx: Atelier, *, brand: Scope = None) -> list[str]:
     """Everyone the audit view can be filtered by."""
     with ctx.db.Session() as session:
         people = _rollups.user_names(session=session, brand=brand)
         return sorted(set(people) | set(_audit.log_actors(session=session, brand=brand)))
 
 
-def audit_actions(ctx: Atelier, *, brand: str | None = None) -> list[str]:
+def audit_actions(ctx: Atelier, *, brand: Scope = None) -> list[str]:
     """Every action the audit view can be filtered by."""
     with ctx.db.Session() as session:
         return [*_audit.ROW_ACTIONS, *_audit.log_actions(session=session, brand=brand)]

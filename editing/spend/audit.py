@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, String, Text, case, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from editing.access import Scope
 from editing.db.models import AuditEntry, Brand, Campaign, EditHistory, Preview
 from editing.domain import iso_utc
 from editing.queries import visible
@@ -37,9 +38,7 @@ def _scene(index: Any) -> Any:
     return literal("scene ") + cast(index + 1, String)
 
 
-def _edits(
-    brand: str | None, period: Period, actor: str | None, action: str | None
-) -> Select[*tuple[Any, ...]]:
+def _edits(brand: Scope, period: Period, actor: str | None, action: str | None) -> Select[*tuple[Any, ...]]:
     stmt = select(
         E.timestamp.label("at"),
         E.user_name.label("actor"),
@@ -59,7 +58,7 @@ def _edits(
     return visible(stmt, brand, E.brand_id)
 
 
-def _previews(brand: str | None, period: Period, actor: str | None) -> Select[*tuple[Any, ...]]:
+def _previews(brand: Scope, period: Period, actor: str | None) -> Select[*tuple[Any, ...]]:
     stmt = select(
         P.created_at.label("at"),
         P.user_name.label("actor"),
@@ -75,9 +74,7 @@ def _previews(brand: str | None, period: Period, actor: str | None) -> Select[*t
     return visible(stmt, brand, P.brand_id)
 
 
-def _log(
-    brand: str | None, period: Period, actor: str | None, action: str | None
-) -> Select[*tuple[Any, ...]]:
+def _log(brand: Scope, period: Period, actor: str | None, action: str | None) -> Select[*tuple[Any, ...]]:
     stmt = select(
         A.at.label("at"),
         A.actor.label("actor"),
@@ -98,7 +95,7 @@ def _log(
 def audit_lines(
     *,
     session: Session,
-    brand: str | None,
+    brand: Scope,
     period: Period,
     actor: str | None = None,
     action: str | None = None,
@@ -139,13 +136,13 @@ def _line(r: Any) -> AuditLine:
     )
 
 
-def log_actions(*, session: Session, brand: str | None) -> list[str]:
+def log_actions(*, session: Session, brand: Scope) -> list[str]:
     """The actions the audit log holds (budget.set, role.grant…), for the audit view's filter."""
     stmt = select(A.action).distinct().order_by(A.action)
     return list(session.scalars(visible(stmt, brand, A.brand_id)))
 
 
-def log_actors(*, session: Session, brand: str | None) -> list[str]:
+def log_actors(*, session: Session, brand: Scope) -> list[str]:
     stmt = select(A.actor).distinct().order_by(A.actor)
     return list(session.scalars(visible(stmt, brand, A.brand_id)))
 

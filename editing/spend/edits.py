@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from editing.access import Scope
 from editing.db.models import Brand, Campaign, EditHistory, Preview
 from editing.domain import iso_utc
 from editing.queries import parse_uuid, visible
@@ -74,7 +75,7 @@ def _line(r: Any, kind: str) -> EditLine:
     )
 
 
-def most_expensive(*, session: Session, brand: str | None, period: Period, limit: int) -> list[EditLine]:
+def most_expensive(*, session: Session, brand: Scope, period: Period, limit: int) -> list[EditLine]:
     """The costliest edits of ``period`` (an index scan down edit_history's cost)."""
     stmt = (
         _edit_rows()
@@ -86,7 +87,7 @@ def most_expensive(*, session: Session, brand: str | None, period: Period, limit
 
 
 def drill_down(
-    dimension: Dimension, key: str, *, session: Session, brand: str | None, period: Period, limit: int
+    dimension: Dimension, key: str, *, session: Session, brand: Scope, period: Period, limit: int
 ) -> list[EditLine]:
     """The newest ``limit`` edits and previews of one slice (what makes up its bar), newest first.
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from editing.access import Scope
 from editing.db.models import Brand, Budget, Campaign, SpendDaily, SpendEditTime
 from editing.queries import visible
 from editing.spend.records import (
@@ -49,7 +50,7 @@ def _sums() -> list[Any]:
     return [func.coalesce(func.sum(getattr(T, name)), 0).label(name) for name in MEASURES]
 
 
-def _rollup(dimension: str, brand: str | None, period: Period, *keys: Any) -> Select[*tuple[Any, ...]]:
+def _rollup(dimension: str, brand: Scope, period: Period, *keys: Any) -> Select[*tuple[Any, ...]]:
     stmt = select(*keys, *_sums()).where(T.dimension == dimension, *_in(period))
     return visible(stmt, brand, T.brand_id)
 
@@ -81,7 +82,7 @@ def _money(value: Decimal | float | int) -> float:
 # --- the headline figures ----------------------------------------------------------------------
 
 
-def kpis(*, session: Session, brand: str | None, period: Period, today: date) -> Kpis:
+def kpis(*, session: Session, brand: Scope, period: Period, today: date) -> Kpis:
     """Edits, spend, failures, savings and edit time in ``period``; this month against its budgets."""
     r = session.execute(_rollup("total", brand, period)).one()
     failed = session.scalar(
@@ -126,7 +127,7 @@ def kpis(*, session: Session, brand: str | None, period: Period, today: date) ->
     )
 
 
-def median_seconds(*, session: Session, brand: str | None, period: Period) -> float | None:
+def median_seconds(*, session: Session, brand: Scope, period: Period) -> float | None:
     """The median duration of the completed edits, from the 5% histogram (to within 2.5%)."""
     h = SpendEditTime
     stmt = (
@@ -147,7 +148,7 @@ def median_seconds(*, session: Session, brand: str | None, period: Period) -> fl
 # --- breakdowns ---------------------------------------------------------------------------------
 
 
-def breakdown(dimension: Dimension, *, session: Session, brand: str | None, period: Period) -> list[Slice]:
+def breakdown(dimension: Dimension, *, session: Session, brand: Scope, period: Period) -> list[Slice]:
     """Spend and edits of each value of ``dimension`` in ``period``: days oldest first, else costliest."""
     if dimension is Dimension.DAY:
         stmt = _rollup("total", brand, period, T.day).group_by(T.day).order_by(T.day)
@@ -207,7 +208,7 @@ def _step(key: str, runs: int, spend: Decimal, r: Row[Any]) -> Slice:
     )
 
 
-def user_names(*, session: Session, brand: str | None) -> list[str]:
+def user_names(*, session: Session, brand: Scope) -> list[str]:
     """Everyone who edited or previewed (for the audit view's filter)."""
     stmt = select(T.value).where(T.dimension == "user").distinct().order_by(T.value)
     return list(session.scalars(visible(stmt, brand, T.brand_id)))
@@ -216,7 +217,7 @@ def user_names(*, session: Session, brand: str | None) -> list[str]:
 # --- budgets ------------------------------------------------------------------------------------
 
 
-def burn_down(*, session: Session, brand: str | None, today: date) -> BurnDown:
+def burn_down(*, session: Session, brand: Scope, today: date) -> BurnDown:
     """Every budget ``brand`` may see: spend in its period to date, day by day, and what is left."""
     stmt = (
         select(Budget, Brand.name, Campaign.name)

@@ -83,3 +83,12 @@ def test_error_lines() -> None:
     assert ffmpeg.last_line(err) == "[in#0 @ 0x1] Error opening input"
     assert ffmpeg.last_line(b"a\nnoise here\n", ignore=("noise",)) == "a"
     assert ffmpeg.decode_failure(err) and not ffmpeg.decode_failure(b"Unknown encoder 'libfoo'")
+
+
+def test_music_is_checked_by_decoding_its_audio_and_kept_as_pcm_wav(tmp_path: Path) -> None:
+    check = ffmpeg.audio_decode_check_cmd(tmp_path / "music.mp3")
+    assert _after(check, "-map") == "0:a:0" and "-xerror" in check and check[-3:] == ["-f", "null", "-"]
+    wav = ffmpeg.wav_cmd(tmp_path / "music.mp3", tmp_path / "music_bed.wav")
+    assert _after(wav, "-map") == "0:a:0" and {"-vn", "-sn", "-dn"} <= set(wav)  # cover art is dropped
+    assert _after(wav, "-c:a") == "pcm_s16le" and _after(wav, "-f") == "wav"
+    assert "-ar" not in wav and "-ac" not in wav, "its rate and channels are kept"

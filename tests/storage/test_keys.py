@@ -29,3 +29,14 @@ def test_campaign_keys_name_the_same_files() -> None:
     assert ck.scene(1, "v3_ab") == keys.scene_key(*IDS, 1, "v3_ab")
     assert ck.final() == keys.final_video_key(*IDS) and ck.audio() == keys.audio_key(*IDS)
     assert ck.scene(0).startswith(ck.prefix + "/draft/")
+
+
+def test_the_names_inside_a_campaign_folder_make_its_keys() -> None:
+    """An import or export lays files out by the same names, relative to the campaign's folder."""
+    ck = CampaignKeys("brand", "perfume", "camp", 2)
+    assert ck.folder == "brands/brand/perfumes/perfume/campaigns/camp"
+    assert ck.scene(0) == f"{ck.folder}/{keys.variation_folder(2)}/{keys.scene_file(0)}"
+    assert keys.scene_file(1, "v2_ab") == "draft/scene_2_bg_v2_ab.mp4"
+    assert ck.final() == f"{ck.folder}/variations/variation_2/{keys.final_file()}"
+    assert ck.audio("v3") == f"{ck.folder}/variations/variation_2/{keys.audio_file('v3')}"
+    assert keys.audio_file() == "audio/music_bed.wav"

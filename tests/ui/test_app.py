@@ -11,7 +11,13 @@ from editing.context import Atelier
 from tests.ui.conftest import _app, _until
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["pages/editor.py", "pages/history.py", "pages/costs.py", "pages/settings.py"]
+PAGES = [
+    "pages/editor.py",
+    "pages/new_campaign.py",
+    "pages/history.py",
+    "pages/costs.py",
+    "pages/settings.py",
+]
 
 
 def test_first_start_creates_demo_and_editor_lists_scenes(app_env: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from editing import campaigns, versions
 from editing.context import Atelier
 from editing.domain import MAX_INSTRUCTION_CHARS
+from pages._safe import label
 from tests.ui.conftest import _app, _until
 
 
@@ -148,3 +149,18 @@ def test_history_shows_key_columns_and_a_row_opens_its_details_and_compare(app_e
     assert not at.exception, at.exception
     assert any("scene 1 · adjust · completed" in m.value for m in at.markdown)
     assert len(at.get("video")) == 4, "the scene and the ad, before and after"
+
+
+def test_duplicate_makes_a_copy_and_opens_it_and_names_are_whole(app_env: dict[str, str]) -> None:
+    at = _app().run()
+    ctx, _ = _campaign()
+    try:
+        original = campaigns.list_campaigns(ctx)[0].name
+        _button(at, "Duplicate").click().run()
+        assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+        assert sorted(r.name for r in campaigns.list_campaigns(ctx)) == [original, f"{original} (copy)"]
+    finally:
+        ctx.close()
+    assert at.title[0].value == label(f"{original} (copy)"), "the copy is what the editor now shows"
+    picker = at.sidebar.selectbox(key="_campaign_id_picker")
+    assert sorted(picker.options) == [original, f"{original} (copy)"], "names whole, no ids"

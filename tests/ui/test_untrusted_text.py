@@ -20,7 +20,13 @@ from tests import hostile
 from tests.conftest import FAST_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["pages/editor.py", "pages/history.py", "pages/costs.py", "pages/settings.py"]
+PAGES = [
+    "pages/editor.py",
+    "pages/new_campaign.py",
+    "pages/history.py",
+    "pages/costs.py",
+    "pages/settings.py",
+]
 TEXT_ELEMENTS = ("markdown", "caption", "title", "header", "subheader", "success", "error", "warning", "info")
 LABELLED = ("expander", "button", "selectbox", "multiselect", "text_area", "text_input", "checkbox", "toggle")
 

@@ -15,11 +15,10 @@ from sqlalchemy import Select, SQLColumnExpression, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from editing.access import Access, Scope, require
-from editing.db.models import Brand, Campaign, EditHistory, Perfume, SpendDaily
+from editing.db.models import Brand, Campaign, EditHistory, Perfume, SpendRollup
 from editing.domain import (
     CampaignCost,
     CampaignSummary,
-    DaySpend,
     EditHistoryRecord,
     HistoryRow,
     iso_utc,
@@ -192,7 +191,7 @@ def recent_edits(*, session: Session, brand: Scope, limit: int) -> list[HistoryR
 
 def costs_by_campaign(*, session: Session, brand: Scope) -> list[CampaignCost]:
     """Edit spend per campaign (failed edits included), oldest first, from the spend rollup."""
-    t = SpendDaily
+    t = SpendRollup
     per_campaign = (
         select(
             t.value.label("campaign_id"),
@@ -201,7 +200,7 @@ def costs_by_campaign(*, session: Session, brand: Scope) -> list[CampaignCost]:
             func.sum(t.cost).label("cost"),
             func.sum(t.duration_s).label("seconds"),
         )
-        .where(t.dimension == "campaign")
+        .where(t.dimension == "campaign", t.grain == "month")
         .group_by(t.value)
         .subquery()
     )
@@ -229,26 +228,11 @@ def costs_by_campaign(*, session: Session, brand: Scope) -> list[CampaignCost]:
     return out
 
 
-def spend_by_day(*, session: Session, brand: Scope) -> list[DaySpend]:
-    """Edit spend per UTC day and campaign (every edit, failed ones included), oldest first."""
-    t = SpendDaily
-    stmt = (
-        select(t.day, Campaign.name, func.sum(t.cost), func.sum(t.edits))
-        .join(Campaign, cast(Campaign.id, String) == t.value)
-        .where(t.dimension == "campaign", t.edits > 0)
-        .group_by(t.day, Campaign.name)
-        .order_by(t.day, Campaign.name)
-    )
-    return [
-        DaySpend(day=d.isoformat(), campaign=name, cost=float(cost), edits=int(n))
-        for d, name, cost, n in session.execute(visible(stmt, brand, t.brand_id)).all()
-    ]
-
-
 def count_edits(*, session: Session, brand: Scope) -> int:
     """Every edit row (any status), counted from the spend rollup."""
-    stmt = select(func.sum(SpendDaily.edits)).where(SpendDaily.dimension == "total")
-    return int(session.scalar(visible(stmt, brand, SpendDaily.brand_id)) or 0)
+    t = SpendRollup
+    stmt = select(func.sum(t.edits)).where(t.dimension == "total", t.grain == "month")
+    return int(session.scalar(visible(stmt, brand, t.brand_id)) or 0)
 
 
 def brand_and_perfume(

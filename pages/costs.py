@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from editing import campaigns
+from editing import campaigns, spend
 from pages._common import current_brand, get_ctx
 
 st.title("Costs")
@@ -46,21 +46,18 @@ st.dataframe(
         "avg_duration_s": st.column_config.NumberColumn("Avg edit time", format="%.1f s"),
     },
 )
-daily = pd.DataFrame([asdict(d) for d in campaigns.spend_by_day(ctx, brand=current_brand())])
+daily = pd.DataFrame([asdict(d) for d in spend.breakdown(ctx, spend.Dimension.DAY, brand=current_brand())])
 st.subheader("Spend over time")
-if daily.empty or daily["cost"].sum() == 0:
+if daily.empty or daily["spend"].sum() == 0:
     st.caption("No spend yet: offline edits are free. Paid OpenAI and Replicate edits appear here by day.")
 else:
     st.altair_chart(
         alt.Chart(daily)
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title="Day"),
-            y=alt.Y("cost:Q", title="Spend (USD)"),
-            color=alt.Color(
-                "campaign:N", title="Campaign", legend=alt.Legend(orient="bottom", labelLimit=400)
-            ),
-            tooltip=["day:T", "campaign:N", "edits:Q", alt.Tooltip("cost:Q", format="$.4f")],
+            x=alt.X("key:T", title="Day"),
+            y=alt.Y("spend:Q", title="Spend (USD)"),
+            tooltip=["key:T", "edits:Q", alt.Tooltip("spend:Q", format="$.4f")],
         ),
         width="stretch",
     )

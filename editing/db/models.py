@@ -93,6 +93,7 @@ class Campaign(Base):
 #: An edit that holds its scene: queued (accepted, not started) or running.
 ACTIVE_STATUSES = ("queued", "running")
 _ACTIVE = text("status IN ('queued', 'running')")
+_PAID = text("cost > 0")
 
 
 class EditHistory(Base):
@@ -125,7 +126,10 @@ class EditHistory(Base):
         Index("ix_edit_history_time", "timestamp"),
         Index("ix_edit_history_brand_time", "brand_id", "timestamp"),
         Index("ix_edit_history_user_time", "user_name", "timestamp"),
-        Index("ix_edit_history_cost", "cost", postgresql_where=text("cost > 0")),
+        Index("ix_edit_history_cost", "cost", "timestamp", postgresql_where=text("cost > 0")),
+        Index(
+            "ix_edit_history_brand_cost", "brand_id", "cost", "timestamp", postgresql_where=text("cost > 0")
+        ),
     )
 
     edit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -379,21 +383,27 @@ class Preview(Base):
 Total = Numeric(18, 6)
 
 
-class SpendDaily(Base):
-    """Spend of one slice on one UTC day: a brand's total, or one value of one dimension.
+class SpendRollup(Base):
+    """Spend of one slice on one UTC day or in one UTC month: a brand's total, or one value of one dimension.
 
     Kept by triggers on edit_history and previews (migration 0005) in the transaction that
-    writes the row; never written by the application.
+    writes the row; never written by the application. A period is read as its whole months
+    (``grain`` month) plus the days at either end (``grain`` day).
     """
 
-    __tablename__ = "spend_daily"
+    __tablename__ = "spend_rollup"
+    __table_args__ = (
+        CheckConstraint("grain IN ('day', 'month')", name="ck_spend_rollup_grain"),
+        Index("ix_spend_rollup_day", "dimension", "grain", "day"),
+    )
 
     #: total (value '') | campaign (its id) | user | method | prompt_provider | video_provider |
     #: scene_role | status ('preview' for previews; '' where a row has no value)
     dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
     brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the day, or the month's first day
     edits: Mapped[int] = mapped_column(BigInteger, server_default="0")
     completed: Mapped[int] = mapped_column(BigInteger, server_default="0")
     failed: Mapped[int] = mapped_column(BigInteger, server_default="0")
@@ -409,12 +419,14 @@ class SpendDaily(Base):
 
 
 class SpendEditTime(Base):
-    """How many completed edits of a brand on a UTC day took about 1.05**bucket seconds."""
+    """How many completed edits of a brand on a UTC day (or in a month) took about 1.05**bucket seconds."""
 
     __tablename__ = "spend_edit_times"
+    __table_args__ = (CheckConstraint("grain IN ('day', 'month')", name="ck_spend_edit_times_grain"),)
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
     brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     edits: Mapped[int] = mapped_column(BigInteger, server_default="0")
 

@@ -23,7 +23,7 @@ from editing.spend import rollups as _rollups
 from editing.spend.export import to_csv
 from editing.spend.records import (
     AuditLine,
-    BudgetStatus,
+    BudgetSpend,
     BurnDown,
     BurnPoint,
     Dimension,
@@ -39,7 +39,7 @@ ALL_TIME = Period()
 __all__ = [
     "ALL_TIME",
     "AuditLine",
-    "BudgetStatus",
+    "BudgetSpend",
     "BurnDown",
     "BurnPoint",
     "Dimension",

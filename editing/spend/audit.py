@@ -14,7 +14,7 @@ from sqlalchemy import Select, String, Text, case, cast, literal, null, select, 
 from sqlalchemy.orm import Session
 
 from editing.access import Scope
-from editing.db.models import AuditEntry, Brand, Campaign, EditHistory, Preview
+from editing.db.models import AuditEntry, Brand, Campaign, EditHistory, Money, Preview
 from editing.domain import iso_utc
 from editing.queries import visible
 from editing.spend.records import AuditLine, Period
@@ -83,7 +83,7 @@ def _log(brand: Scope, period: Period, actor: str | None, action: str | None) ->
         A.campaign_id,
         A.target.label("target"),
         cast(A.details, Text).label("details"),
-        null().label("cost"),
+        cast(null(), Money).label("cost"),
     ).where(*_between(A.at, period))
     if actor is not None:
         stmt = stmt.where(A.actor == actor)
@@ -109,7 +109,11 @@ def audit_lines(
         branches.append(_previews(brand, period, actor))
     if action is None or action not in ROW_ACTIONS:
         branches.append(_log(brand, period, actor, action))
-    every = union_all(*branches).subquery("every")
+    # each source's newest first, down its own time index, before they are merged
+    newest_of_each = [
+        select(b.order_by(b.selected_columns.at.desc()).limit(limit).subquery()) for b in branches
+    ]
+    every = union_all(*newest_of_each).subquery("every")
     newest = select(every).order_by(every.c.at.desc()).limit(limit).subquery("newest")
     stmt = (
         select(newest, Brand.name.label("brand"), Campaign.name.label("campaign"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from editing.access import Scope
@@ -112,8 +112,20 @@ def _day(column: Any, key: str) -> list[ColumnElement[bool]]:
     return _between(column, day)
 
 
+def _value(column: Any, key: str) -> ColumnElement[bool]:
+    """A column holding the slice's value ('' is no value), as a plain comparison the planner can
+    estimate from the column's statistics (a COALESCE it could not, and would scan the table)."""
+    return or_(column.is_(None), column == "") if key == "" else column == key
+
+
+#: An edit's paid steps, as written in migration 0005's statistics (so their share is known).
+STEPS = {
+    name: func.jsonb_typeof(E.cost_breakdown.op("->")(literal_column(f"'{name}'")))
+    for name in ("prompt", "video")
+}
+
+
 def _edit_filter(dimension: Dimension, key: str) -> Where:
-    step = {"prompt": E.cost_breakdown.op("->")("prompt"), "video": E.cost_breakdown.op("->")("video")}
     match dimension:
         case Dimension.DAY:
             return _day(E.timestamp, key)
@@ -132,11 +144,13 @@ def _edit_filter(dimension: Dimension, key: str) -> Where:
                 Dimension.VIDEO_PROVIDER: E.video_provider,
                 Dimension.SCENE_ROLE: E.scene_role,
             }
-            return [func.coalesce(nullable[dimension], "") == key]
-        case Dimension.STEP if key in step:
-            return [func.jsonb_typeof(step[key]) == "number"]
+            return [_value(nullable[dimension], key)]
+        case Dimension.STEP if key in STEPS:
+            return [STEPS[key] == "number"]
         case Dimension.STEP:  # what the prompt and video steps do not account for
-            priced = func.spend_money(step["prompt"]) + func.spend_money(step["video"])
+            priced = func.spend_money(E.cost_breakdown.op("->")("prompt")) + func.spend_money(
+                E.cost_breakdown.op("->")("video")
+            )
             return [E.cost != priced]
     raise AssertionError(f"unhandled dimension {dimension}")
 
@@ -152,9 +166,9 @@ def _preview_filter(dimension: Dimension, key: str) -> Where:
         case Dimension.USER:
             return [P.user_name == key]
         case Dimension.PROMPT_PROVIDER:
-            return [func.coalesce(P.prompt_provider, "") == key]
+            return [_value(P.prompt_provider, key)]
         case Dimension.SCENE_ROLE:
-            return [func.coalesce(P.scene_role, "") == key]
+            return [_value(P.scene_role, key)]
         case Dimension.METHOD | Dimension.STATUS:
             return [] if key == "preview" else None
         case Dimension.VIDEO_PROVIDER:  # a preview runs no video step

@@ -72,6 +72,19 @@ def parse_day(text: str, what: str = "date") -> date:
         raise InputError(f"Bad {what} {text!r}: use YYYY-MM-DD, e.g. 2026-12-01") from None
 
 
+#: UTC days from the first to the last, both included; None is open-ended.
+Days = tuple[date | None, date | None]
+
+
+def _month_after(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _month_before(first: date) -> date:
+    return (first - timedelta(days=1)).replace(day=1)
+
+
 @dataclass(frozen=True)
 class Period:
     """UTC days from ``since`` to ``until``, both included; None is open-ended."""
@@ -107,6 +120,32 @@ class Period:
     def end(self) -> datetime | None:
         """The first instant after, in UTC."""
         return datetime.combine(self.until + timedelta(days=1), time(), tzinfo=UTC) if self.until else None
+
+    def contains(self, at: datetime) -> bool:
+        """Whether an instant falls on one of the period's UTC days."""
+        return (self.start is None or at >= self.start) and (self.end is None or at < self.end)
+
+    def split(self) -> tuple[Days | None, tuple[Days, ...]]:
+        """The period as its whole UTC months (their first days, both included) and the days left
+        at either end, so a year is read from 12 month rows per slice rather than 365 day rows.
+
+        None for no whole month; None in a bound is open-ended, as in the period.
+        """
+        first = self.since if self.since is None or self.since.day == 1 else _month_after(self.since)
+        last = None
+        if self.until is not None:
+            start = self.until.replace(day=1)
+            last = (
+                start if _month_after(self.until) - timedelta(days=1) == self.until else _month_before(start)
+            )
+        if first is not None and last is not None and first > last:
+            return None, ((self.since, self.until),)
+        ends = []
+        if self.since is not None and first is not None and self.since < first:
+            ends.append((self.since, first - timedelta(days=1)))
+        if self.until is not None and last is not None and _month_after(last) <= self.until:
+            ends.append((_month_after(last), self.until))
+        return (first, last), tuple(ends)
 
     def describe(self) -> str:
         if self.since and self.until:
@@ -191,20 +230,28 @@ class EditLine:
 
 
 @dataclass(frozen=True)
-class BudgetStatus:
-    """One budget: its limit, what its period spent, what is left."""
+class BudgetSpend:
+    """One budget: its limit, what its period spent, what queued and running edits hold, what is left.
+
+    Counted as :mod:`editing.budgets` counts before accepting an edit: ended edits and previews
+    at what they cost, a queued or running edit at the larger of its estimate and its spend.
+    """
 
     brand: str
     campaign: str  # "" for a brand's budget
     period: str  # monthly | total
     start: str | None  # the month's first day; None for a total budget
     limit_usd: float
-    spent: float
-    remaining: float
+    spent: float  # ended and running edits' spend, and previews
+    held: float  # what queued and running edits hold beyond their spend so far
+    remaining: float  # may be negative: a manager approved an edit over budget
 
     @property
     def used(self) -> float:
-        return self.spent / self.limit_usd if self.limit_usd else 0.0
+        """The share of the limit spent or held (1.0 and more: reached)."""
+        if not self.limit_usd:
+            return 1.0 if self.spent + self.held else 0.0
+        return (self.spent + self.held) / self.limit_usd
 
 
 @dataclass(frozen=True)
@@ -222,7 +269,7 @@ class BurnPoint:
 
 @dataclass(frozen=True)
 class BurnDown:
-    budgets: tuple[BudgetStatus, ...]
+    budgets: tuple[BudgetSpend, ...]
     points: tuple[BurnPoint, ...]
 
 

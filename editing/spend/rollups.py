@@ -1,7 +1,8 @@
-"""Reads of the spend rollups (``spend_daily``, ``spend_edit_times``), each a function of an open session.
+"""Reads of the spend rollups (``spend_rollup``, ``spend_edit_times``), each a function of an open session.
 
-The rollups hold a few rows per brand, day and dimension value whatever the number of edits,
-and triggers keep them exact (migration 0005), so these reads never touch edit_history.
+The rollups hold a few rows per brand, day or month and dimension value whatever the number of
+edits, and triggers keep them exact (migration 0005), so these reads never touch edit_history.
+A period is read as its whole months plus the days at either end (:meth:`Period.split`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from editing.access import Scope
-from editing.db.models import Brand, Budget, Campaign, SpendDaily, SpendEditTime
+from editing.db.models import (
+    ACTIVE_STATUSES,
+    Brand,
+    Budget,
+    Campaign,
+    EditHistory,
+    SpendEditTime,
+    SpendRollup,
+)
 from editing.queries import visible
 from editing.spend.records import (
-    BudgetStatus,
+    BudgetSpend,
     BurnDown,
     BurnPoint,
     Dimension,
@@ -28,7 +37,7 @@ from editing.spend.records import (
     Slice,
 )
 
-T = SpendDaily
+T = SpendRollup
 #: Bucket b of spend_edit_times holds durations in [1.05**b, 1.05**(b+1)) seconds.
 BUCKET_RATIO = 1.05
 MEASURES = ("edits", "completed", "failed", "previews", "cost", "preview_cost", "prompt_cost", "video_cost",
@@ -37,21 +46,34 @@ MEASURES = ("edits", "completed", "failed", "previews", "cost", "preview_cost", 
 NONE = "none"
 
 
-def _in(period: Period, day: Any = T.day) -> list[Any]:
+def _days(day: Any, since: date | None, until: date | None) -> list[ColumnElement[bool]]:
     out = []
-    if period.since:
-        out.append(day >= period.since)
-    if period.until:
-        out.append(day <= period.until)
+    if since is not None:
+        out.append(day >= since)
+    if until is not None:
+        out.append(day <= until)
     return out
+
+
+def _cover(period: Period, grain: Any = T.grain, day: Any = T.day) -> ColumnElement[bool]:
+    """The rollup rows that add up to exactly ``period``: its whole months, and the days at either end."""
+    months, ends = period.split()
+    parts = [and_(grain == "day", *_days(day, since, until)) for since, until in ends]
+    if months is not None:
+        parts.append(and_(grain == "month", *_days(day, *months)))
+    return or_(*parts) if parts else false()
 
 
 def _sums() -> list[Any]:
     return [func.coalesce(func.sum(getattr(T, name)), 0).label(name) for name in MEASURES]
 
 
-def _rollup(dimension: str, brand: Scope, period: Period, *keys: Any) -> Select[*tuple[Any, ...]]:
-    stmt = select(*keys, *_sums()).where(T.dimension == dimension, *_in(period))
+def _rollup(
+    dimension: str, brand: Scope, period: Period, *keys: Any, by_day: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """Sums of one dimension's rows in ``period`` (day rows only when the days themselves are wanted)."""
+    where = and_(T.grain == "day", *_days(T.day, period.since, period.until)) if by_day else _cover(period)
+    stmt = select(*keys, *_sums()).where(T.dimension == dimension, where)
     return visible(stmt, brand, T.brand_id)
 
 
@@ -88,7 +110,7 @@ def kpis(*, session: Session, brand: Scope, period: Period, today: date) -> Kpis
     failed = session.scalar(
         visible(
             select(func.coalesce(func.sum(T.cost), 0)).where(
-                T.dimension == "status", T.value == "failed", *_in(period)
+                T.dimension == "status", T.value == "failed", _cover(period)
             ),
             brand,
             T.brand_id,
@@ -131,7 +153,10 @@ def median_seconds(*, session: Session, brand: Scope, period: Period) -> float |
     """The median duration of the completed edits, from the 5% histogram (to within 2.5%)."""
     h = SpendEditTime
     stmt = (
-        select(h.bucket, func.sum(h.edits)).where(*_in(period, h.day)).group_by(h.bucket).order_by(h.bucket)
+        select(h.bucket, func.sum(h.edits))
+        .where(_cover(period, h.grain, h.day))
+        .group_by(h.bucket)
+        .order_by(h.bucket)
     )
     rows = [(int(b), int(n)) for b, n in session.execute(visible(stmt, brand, h.brand_id)).all()]
     total = sum(n for _, n in rows)
@@ -151,7 +176,7 @@ def median_seconds(*, session: Session, brand: Scope, period: Period) -> float |
 def breakdown(dimension: Dimension, *, session: Session, brand: Scope, period: Period) -> list[Slice]:
     """Spend and edits of each value of ``dimension`` in ``period``: days oldest first, else costliest."""
     if dimension is Dimension.DAY:
-        stmt = _rollup("total", brand, period, T.day).group_by(T.day).order_by(T.day)
+        stmt = _rollup("total", brand, period, T.day, by_day=True).group_by(T.day).order_by(T.day)
         return [_slice(dimension, r.day.isoformat(), r.day.isoformat(), r) for r in session.execute(stmt)]
     if dimension is Dimension.STEP:
         return _steps(session.execute(_rollup("total", brand, period)).one())
@@ -177,6 +202,8 @@ def _names(session: Session, model: type[Brand] | type[Campaign], ids: Sequence[
 
 def _steps(r: Row[Any]) -> list[Slice]:
     """The prompt step (edits' rewrites and previews) and the video step; anything else apart."""
+    if not r.edits and not r.previews:
+        return []
     prompt, video = r.prompt_cost + r.preview_cost, r.video_cost
     other = r.cost - r.prompt_cost - r.video_cost
     out = [
@@ -210,11 +237,15 @@ def _step(key: str, runs: int, spend: Decimal, r: Row[Any]) -> Slice:
 
 def user_names(*, session: Session, brand: Scope) -> list[str]:
     """Everyone who edited or previewed (for the audit view's filter)."""
-    stmt = select(T.value).where(T.dimension == "user").distinct().order_by(T.value)
+    stmt = select(T.value).where(T.dimension == "user", T.grain == "month").distinct().order_by(T.value)
     return list(session.scalars(visible(stmt, brand, T.brand_id)))
 
 
 # --- budgets ------------------------------------------------------------------------------------
+
+
+#: A queued or running edit: its brand, campaign, UTC day and what it holds beyond its spend.
+Hold = tuple[uuid.UUID, uuid.UUID, date, Decimal]
 
 
 def burn_down(*, session: Session, brand: Scope, today: date) -> BurnDown:
@@ -226,40 +257,79 @@ def burn_down(*, session: Session, brand: Scope, today: date) -> BurnDown:
         .order_by(Brand.name, Campaign.name.nulls_first(), Budget.period)
     )
     budgets = list(session.execute(visible(stmt, brand, Budget.brand_id)).all())
+    holds = _holds(session, {b.brand_id for b, _, _ in budgets}) if budgets else []
+    series = _series(session, [b.id for b, _, _ in budgets], today) if budgets else {}
     statuses, points = [], []
     for budget, brand_name, campaign_name in budgets:
-        start = today.replace(day=1) if budget.period == "monthly" else None
-        daily = _daily_spend(session, budget, start, today)
-        limit = _money(budget.limit_usd)
-        spent, line = 0.0, []
-        for day in _days(daily, start, today):
-            spent = round(spent + daily.get(day, 0.0), 6)
-            line.append(
-                BurnPoint(brand_name, campaign_name or "", budget.period, day.isoformat(), limit, spent,
-                          round(limit - spent, 6))
-            )  # fmt: skip
-        statuses.append(
-            BudgetStatus(brand_name, campaign_name or "", budget.period, start.isoformat() if start else None,
-                         limit, spent, round(limit - spent, 6))
-        )  # fmt: skip
+        daily = series.get(budget.id, {})
+        status, line = _burn(budget, daily, brand_name, campaign_name or "", today, holds)
+        statuses.append(status)
         points += line
     return BurnDown(tuple(statuses), tuple(points))
 
 
-def _daily_spend(session: Session, budget: Budget, start: date | None, today: date) -> dict[date, float]:
-    if budget.campaign_id is None:
-        where = [T.dimension == "total", T.brand_id == budget.brand_id]
-    else:
-        where = [T.dimension == "campaign", T.brand_id == budget.brand_id, T.value == str(budget.campaign_id)]
-    stmt = (
-        select(T.day, func.sum(T.cost + T.preview_cost))
-        .where(*where, *_in(Period(start, today)))
-        .group_by(T.day)
+def _burn(
+    budget: Budget, daily: dict[date, float], brand: str, campaign: str, today: date, holds: list[Hold]
+) -> tuple[BudgetSpend, list[BurnPoint]]:
+    """One budget's standing and its line: spend to date at the end of each day of its period."""
+    start = today.replace(day=1) if budget.period == "monthly" else None
+    limit, spent, line = _money(budget.limit_usd), 0.0, []
+    for day in _line_days(daily, start, today):
+        spent = round(spent + daily.get(day, 0.0), 6)
+        line.append(
+            BurnPoint(brand, campaign, budget.period, day.isoformat(), limit, spent, round(limit - spent, 6))
+        )
+    covered = (
+        extra
+        for brand_id, campaign_id, day, extra in holds
+        if brand_id == budget.brand_id
+        and budget.campaign_id in (None, campaign_id)
+        and (not start or day >= start)
     )
-    return {d: float(v) for d, v in session.execute(stmt)}
+    held = _money(sum(covered, Decimal(0)))
+    first = start.isoformat() if start else None
+    status = BudgetSpend(
+        brand, campaign, budget.period, first, limit, spent, held, round(limit - spent - held, 6)
+    )
+    return status, line
 
 
-def _days(daily: dict[date, float], start: date | None, today: date) -> Iterable[date]:
+def _holds(session: Session, brand_ids: set[uuid.UUID]) -> list[Hold]:
+    """Queued and running edits (a few rows, one partial index away): what each holds beyond its spend."""
+    e = EditHistory
+    day = func.date(func.timezone("UTC", e.timestamp))
+    extra = func.greatest(e.reserved - e.cost, 0)
+    stmt = select(e.brand_id, e.campaign_id, day, extra).where(
+        e.status.in_(ACTIVE_STATUSES), e.brand_id.in_(brand_ids)
+    )
+    return [(b, c, d, x) for b, c, d, x in session.execute(stmt)]
+
+
+def _series(session: Session, budget_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, dict[date, float]]:
+    """Every budget's spend per day of its period to ``today``, in one query: a brand's budget reads
+    its total, a campaign's its campaign slice (down the rollup's key, one range per budget)."""
+    b = Budget
+    slice_of_budget = and_(
+        T.dimension == case((b.campaign_id.is_(None), "total"), else_="campaign"),
+        T.grain == "day",
+        T.brand_id == b.brand_id,
+        T.value == func.coalesce(cast(b.campaign_id, String), ""),
+        T.day <= today,
+        or_(b.period == "total", T.day >= today.replace(day=1)),
+    )
+    stmt = (
+        select(b.id, T.day, func.sum(T.cost + T.preview_cost))
+        .join(T, slice_of_budget)
+        .where(b.id.in_(budget_ids))
+        .group_by(b.id, T.day)
+    )
+    out: dict[uuid.UUID, dict[date, float]] = {}
+    for budget_id, day, cost in session.execute(stmt):
+        out.setdefault(budget_id, {})[day] = float(cost)
+    return out
+
+
+def _line_days(daily: dict[date, float], start: date | None, today: date) -> Iterable[date]:
     """Every day of a month to date (a burn-down is a line); the days with spend of a total budget."""
     if start is None:
         return sorted(daily)

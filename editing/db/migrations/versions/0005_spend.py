@@ -1,9 +1,11 @@
 """Spend rollups kept by triggers, a data version for caches, and the indexes of history and drill-downs.
 
-``spend_daily`` holds, per UTC day, brand and one dimension's value (the brand's total, a
-campaign, a user, a method, a prompt or video provider, a scene role, a status), what the edits
-and previews of that slice count and cost. ``spend_edit_times`` is a histogram of completed
-edits' durations (5% buckets) for the median edit time. Both are kept by triggers on
+``spend_rollup`` holds, per UTC day and per UTC month (``grain``), brand and one dimension's
+value (the brand's total, a campaign, a user, a method, a prompt or video provider, a scene
+role, a status), what the edits and previews of that slice count and cost: a period is read as
+its whole months plus the days at either end, so a year is a few thousand rows, not millions.
+``spend_edit_times`` is a histogram of completed edits' durations (5% buckets, per day and per
+month) for the median edit time. Both are kept by triggers on
 ``edit_history`` and ``previews`` that apply the difference between a row's old and new
 contributions, whatever code writes the row, in the writing transaction. The triggers are
 deferred to commit and take the one ``data_version`` row first, so writers of the rollups
@@ -53,7 +55,11 @@ def _sql(type_: sa.types.TypeEngine) -> str:  # type: ignore[type-arg]
     return str(type_.compile(dialect=postgresql.dialect()))
 
 
-KEY = "dimension, day, brand_id, value"
+#: The rollup's key, in column order (also its primary key's order: a brand's slices of one
+#: dimension are one index range; ix_spend_rollup_day serves every brand's days).
+KEY = "dimension, grain, brand_id, value, day"
+#: The month rows of a set of day rows (``d``): same slices, the month's first day.
+MONTHS = "dimension, 'month', brand_id, value, date_trunc('month', day)::date"
 
 # One slice per dimension for each row: (dimension, value) as SQL over the row alias.
 _EDIT_SLICES = """(VALUES ('total', ''), ('campaign', e.campaign_id::text), ('user', e.user_name),
@@ -99,28 +105,33 @@ _PREVIEW_INPUTS = (
 def _contributions(fn: str, table: str, alias: str, day: str, slices: str, measures: dict[str, str]) -> str:
     cols = ",\n       ".join(f"(sign * ({measures[n]}))::{_sql(t)}" for n, t in MEASURES)
     return f"""
-CREATE FUNCTION {fn}({alias} {table}, sign integer) RETURNS SETOF spend_daily
+CREATE FUNCTION {fn}({alias} {table}, sign integer) RETURNS SETOF spend_rollup
 LANGUAGE sql STABLE AS $$
-SELECT d.dimension, ({alias}.{day} AT TIME ZONE 'UTC')::date, {alias}.brand_id, d.value,
+SELECT d.dimension, 'day'::varchar, {alias}.brand_id, d.value, ({alias}.{day} AT TIME ZONE 'UTC')::date,
        {cols}
 FROM {slices}
 $$"""
 
 
 def _apply() -> str:
+    names = ", ".join(NAMES)
     sums = ", ".join(f"sum({n})" for n in NAMES)
     nonzero = " OR ".join(f"sum({n}) <> 0" for n in NAMES)
     sets = ", ".join(f"{n} = s.{n} + EXCLUDED.{n}" for n in NAMES)
     return f"""
-CREATE FUNCTION spend_apply(deltas spend_daily[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION spend_apply(deltas spend_rollup[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO spend_daily AS s
-    SELECT {KEY}, {sums} FROM unnest(deltas)
+    INSERT INTO spend_rollup AS s
+    SELECT {KEY}, {sums} FROM (
+        SELECT * FROM unnest(deltas)
+        UNION ALL SELECT {MONTHS}, {names} FROM unnest(deltas)
+    ) d
     GROUP BY {KEY} HAVING {nonzero} ORDER BY {KEY}
     ON CONFLICT ({KEY}) DO UPDATE SET {sets};
     -- a slice nothing contributes to any more (edits and previews both 0) goes
-    DELETE FROM spend_daily s USING (SELECT DISTINCT {KEY} FROM unnest(deltas)) d
-    WHERE (s.dimension, s.day, s.brand_id, s.value) = (d.dimension, d.day, d.brand_id, d.value)
+    DELETE FROM spend_rollup s
+    USING (SELECT {KEY} FROM unnest(deltas) UNION SELECT {MONTHS} FROM unnest(deltas)) d
+    WHERE ({", ".join("s." + k for k in KEY.split(", "))}) = ({", ".join("d." + k for k in KEY.split(", "))})
       AND s.edits = 0 AND s.previews = 0;
 END $$"""
 
@@ -138,18 +149,25 @@ $$""",
     """
 CREATE FUNCTION spend_times_of_edit(e edit_history, sign integer) RETURNS SETOF spend_edit_times
 LANGUAGE sql STABLE AS $$
-SELECT (e."timestamp" AT TIME ZONE 'UTC')::date, e.brand_id, spend_bucket(e.duration_seconds), sign::bigint
+SELECT 'day'::varchar, e.brand_id, (e."timestamp" AT TIME ZONE 'UTC')::date, spend_bucket(e.duration_seconds),
+       sign::bigint
 WHERE e.status = 'completed'
 $$""",
     """
 CREATE FUNCTION spend_times_apply(deltas spend_edit_times[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO spend_edit_times AS s
-    SELECT day, brand_id, bucket, sum(edits) FROM unnest(deltas)
-    GROUP BY day, brand_id, bucket HAVING sum(edits) <> 0 ORDER BY day, brand_id, bucket
-    ON CONFLICT (day, brand_id, bucket) DO UPDATE SET edits = s.edits + EXCLUDED.edits;
-    DELETE FROM spend_edit_times s USING (SELECT DISTINCT day, brand_id, bucket FROM unnest(deltas)) d
-    WHERE (s.day, s.brand_id, s.bucket) = (d.day, d.brand_id, d.bucket) AND s.edits = 0;
+    SELECT grain, brand_id, day, bucket, sum(edits) FROM (
+        SELECT * FROM unnest(deltas)
+        UNION ALL SELECT 'month', brand_id, date_trunc('month', day)::date, bucket, edits FROM unnest(deltas)
+    ) d
+    GROUP BY grain, brand_id, day, bucket HAVING sum(edits) <> 0 ORDER BY grain, brand_id, day, bucket
+    ON CONFLICT (grain, brand_id, day, bucket) DO UPDATE SET edits = s.edits + EXCLUDED.edits;
+    DELETE FROM spend_edit_times s USING (
+        SELECT grain, brand_id, day, bucket FROM unnest(deltas)
+        UNION SELECT 'month', brand_id, date_trunc('month', day)::date, bucket FROM unnest(deltas)
+    ) d
+    WHERE (s.grain, s.brand_id, s.day, s.bucket) = (d.grain, d.brand_id, d.day, d.bucket) AND s.edits = 0;
 END $$""",
     # Every writer of the rollups takes this row first: one lock order, no deadlocks.
     """
@@ -207,20 +225,26 @@ END $$""",
 
 def _rebuild() -> str:
     sums = ", ".join(f"sum({n})" for n in NAMES)
+    month_key = "dimension, brand_id, value, date_trunc('month', day)::date"
     return f"""
 CREATE FUNCTION spend_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE data_version SET version = version + 1, changed_at = now() WHERE id = 1;
-    DELETE FROM spend_daily;
+    DELETE FROM spend_rollup;
     DELETE FROM spend_edit_times;
-    INSERT INTO spend_daily
+    INSERT INTO spend_rollup
     SELECT {KEY}, {sums} FROM (
         SELECT r.* FROM edit_history e, LATERAL spend_of_edit(e, 1) r
         UNION ALL SELECT r.* FROM previews p, LATERAL spend_of_preview(p, 1) r
     ) d GROUP BY {KEY};
+    INSERT INTO spend_rollup
+    SELECT {MONTHS}, {sums} FROM spend_rollup WHERE grain = 'day' GROUP BY {month_key};
     INSERT INTO spend_edit_times
-    SELECT r.day, r.brand_id, r.bucket, sum(r.edits)
-    FROM edit_history e, LATERAL spend_times_of_edit(e, 1) r GROUP BY 1, 2, 3;
+    SELECT r.grain, r.brand_id, r.day, r.bucket, sum(r.edits)
+    FROM edit_history e, LATERAL spend_times_of_edit(e, 1) r GROUP BY 1, 2, 3, 4;
+    INSERT INTO spend_edit_times
+    SELECT 'month', brand_id, date_trunc('month', day)::date, bucket, sum(edits)
+    FROM spend_edit_times WHERE grain = 'day' GROUP BY 2, 3, 4;
 END $$"""
 
 
@@ -282,7 +306,7 @@ _FUNCTIONS = (
     "spend_rebuild_trigger()", "spend_rebuild()", "spend_campaign_moved()", "spend_fill_row()",
     "spend_preview_changed()", "spend_edit_changed()", "data_version_bump()",
     "spend_times_apply(spend_edit_times[])", "spend_times_of_edit(edit_history, integer)",
-    "spend_bucket(numeric)", "spend_money(jsonb)", "spend_apply(spend_daily[])",
+    "spend_bucket(numeric)", "spend_money(jsonb)", "spend_apply(spend_rollup[])",
     "spend_of_preview(previews, integer)", "spend_of_edit(edit_history, integer)",
 )  # fmt: skip
 #: (trigger, table) of every trigger above, for the downgrade.
@@ -304,19 +328,24 @@ def _tables() -> None:
     )
     op.execute("INSERT INTO data_version (id, version) VALUES (1, 0)")
     op.create_table(
-        "spend_daily",
+        "spend_rollup",
         sa.Column("dimension", sa.String(20), primary_key=True),
-        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("grain", sa.String(5), primary_key=True),  # day | month
         sa.Column("brand_id", UUID, primary_key=True),
         sa.Column("value", sa.String(200), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),  # the day, or the month's first day
         *(sa.Column(name, type_, nullable=False, server_default="0") for name, type_ in MEASURES),
+        sa.CheckConstraint("grain IN ('day', 'month')", name="ck_spend_rollup_grain"),
     )
+    op.create_index("ix_spend_rollup_day", "spend_rollup", ["dimension", "grain", "day"])
     op.create_table(
         "spend_edit_times",
-        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("grain", sa.String(5), primary_key=True),
         sa.Column("brand_id", UUID, primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("bucket", sa.SmallInteger(), primary_key=True),
         sa.Column("edits", sa.BigInteger(), nullable=False, server_default="0"),
+        sa.CheckConstraint("grain IN ('day', 'month')", name="ck_spend_edit_times_grain"),
     )
 
 
@@ -336,7 +365,16 @@ def _denormalized_columns() -> None:
     op.create_index("ix_edit_history_time", "edit_history", ["timestamp"])
     op.create_index("ix_edit_history_brand_time", "edit_history", ["brand_id", "timestamp"])
     op.create_index("ix_edit_history_user_time", "edit_history", ["user_name", "timestamp"])
-    op.create_index("ix_edit_history_cost", "edit_history", ["cost"], postgresql_where=sa.text("cost > 0"))
+    paid = sa.text("cost > 0")
+    op.create_index("ix_edit_history_cost", "edit_history", ["cost", "timestamp"], postgresql_where=paid)
+    op.create_index(
+        "ix_edit_history_brand_cost", "edit_history", ["brand_id", "cost", "timestamp"], postgresql_where=paid
+    )
+    for step in ("prompt", "video"):  # the share of edits that ran each step, for the drill-down's plan
+        op.execute(
+            f"CREATE STATISTICS st_edit_history_{step} ON (jsonb_typeof(cost_breakdown -> '{step}')) "
+            "FROM edit_history"
+        )
     op.create_index("ix_previews_time", "previews", ["created_at"])
     op.create_index("ix_previews_brand_time", "previews", ["brand_id", "created_at"])
     op.create_index("ix_previews_user_time", "previews", ["user_name", "created_at"])
@@ -366,14 +404,15 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     for signature in _FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
+    for step in ("prompt", "video"):
+        op.execute(f"DROP STATISTICS IF EXISTS st_edit_history_{step}")
     for name in ("ix_previews_user_time", "ix_previews_brand_time", "ix_previews_time"):
         op.drop_index(name, table_name="previews")
-    for name in ("ix_edit_history_cost", "ix_edit_history_user_time", "ix_edit_history_brand_time"):
-        op.drop_index(name, table_name="edit_history")
-    op.drop_index("ix_edit_history_time", table_name="edit_history")
+    for name in ("brand_cost", "cost", "user_time", "brand_time", "time"):
+        op.drop_index(f"ix_edit_history_{name}", table_name="edit_history")
     op.drop_column("previews", "scene_role")
     op.drop_column("previews", "brand_id")
     op.drop_column("edit_history", "brand_id")
     op.drop_table("spend_edit_times")
-    op.drop_table("spend_daily")
+    op.drop_table("spend_rollup")
     op.drop_table("data_version")

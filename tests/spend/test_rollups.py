@@ -9,12 +9,10 @@ import math
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import delete, select, text, update
 
 from editing import spend
@@ -24,14 +22,13 @@ from editing.db.models import (
     DataVersion,
     EditHistory,
     Preview,
-    SpendDaily,
     SpendEditTime,
+    SpendRollup,
 )
-from editing.queries import brand_and_perfume
+from tests.spend.shop import DAY, Shop
 
 MEASURES = ("edits", "completed", "failed", "cost", "prompt_cost", "video_cost", "prompt_steps",
             "video_steps", "duration_s", "saved", "previews", "preview_cost")  # fmt: skip
-DAY = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # late evening: the UTC day, not the server's
 
 
 def _money(value: Any) -> Decimal:
@@ -58,7 +55,10 @@ def _edit_measures(e: EditHistory) -> dict[str, Decimal]:
     }
 
 
-def expected_rollup(session: Any) -> dict[tuple[str, date, uuid.UUID, str], dict[str, Decimal]]:
+Key = tuple[str, str, uuid.UUID, str, date]
+
+
+def expected_rollup(session: Any) -> dict[Key, dict[str, Decimal]]:
     """What spend_daily must hold, from the rows (brands read from the campaigns, not the rows)."""
     brand_of = dict(session.execute(select(Campaign.id, Campaign.brand_id)).all())
     out: dict[tuple[str, date, uuid.UUID, str], dict[str, Decimal]] = defaultdict(
@@ -69,7 +69,7 @@ def expected_rollup(session: Any) -> dict[tuple[str, date, uuid.UUID, str], dict
                   "prompt_provider": e.prompt_provider or "", "video_provider": e.video_provider or "",
                   "scene_role": e.scene_role or "", "status": e.status}  # fmt: skip
         for dim, value in slices.items():
-            key = (dim, e.timestamp.astimezone(UTC).date(), brand_of[e.campaign_id], value)
+            key = (dim, "day", brand_of[e.campaign_id], value, e.timestamp.astimezone(UTC).date())
             for name, v in _edit_measures(e).items():
                 out[key][name] += v
     for p in session.scalars(select(Preview)):
@@ -77,16 +77,19 @@ def expected_rollup(session: Any) -> dict[tuple[str, date, uuid.UUID, str], dict
                   "prompt_provider": p.prompt_provider or "", "video_provider": "",
                   "scene_role": p.scene_role or "", "status": "preview"}  # fmt: skip
         for dim, value in slices.items():
-            key = (dim, p.created_at.astimezone(UTC).date(), brand_of[p.campaign_id], value)
+            key = (dim, "day", brand_of[p.campaign_id], value, p.created_at.astimezone(UTC).date())
             out[key]["previews"] += 1
             out[key]["preview_cost"] += p.cost
+    for (dim, _, brand, value, day), measures in list(out.items()):  # each month: the sum of its days
+        for name, v in measures.items():
+            out[(dim, "month", brand, value, day.replace(day=1))][name] += v
     return dict(out)
 
 
-def actual_rollup(session: Any) -> dict[tuple[str, date, uuid.UUID, str], dict[str, Decimal]]:
+def actual_rollup(session: Any) -> dict[Key, dict[str, Decimal]]:
     return {
-        (r.dimension, r.day, r.brand_id, r.value): {n: Decimal(getattr(r, n)) for n in MEASURES}
-        for r in session.scalars(select(SpendDaily))
+        (r.dimension, r.grain, r.brand_id, r.value, r.day): {n: Decimal(getattr(r, n)) for n in MEASURES}
+        for r in session.scalars(select(SpendRollup))
     }
 
 
@@ -98,64 +101,9 @@ def assert_rollups_exact(ctx: Atelier) -> None:
             float(d)
             for d in s.scalars(select(EditHistory.duration_seconds).where(EditHistory.status == "completed"))
         )
-        histogram = sum(s.scalars(select(SpendEditTime.edits)))
-    assert histogram == len(durations)
-
-
-class Shop:
-    """Brands, campaigns and rows written the way any code path might: plain ORM inserts."""
-
-    def __init__(self, ctx: Atelier) -> None:
-        self.ctx = ctx
-        self.campaigns: dict[str, uuid.UUID] = {}
-
-    def campaign(
-        self, brand: str, name: str, roles: tuple[str, ...] = ("hook", "showcase", "cta")
-    ) -> uuid.UUID:
-        with self.ctx.db.Session.begin() as s:
-            b, p = brand_and_perfume(brand, "Eau", session=s)
-            cid = uuid.uuid4()
-            scenes = [{"role": r, "video_key": f"{name}{i}.mp4"} for i, r in enumerate(roles)]
-            s.add(
-                Campaign(id=cid, brand_id=b.id, perfume_id=p.id, name=name, campaign_json={"scenes": scenes})
-            )
-        self.campaigns[name] = cid
-        return cid
-
-    def edit(self, campaign: str, **values: Any) -> uuid.UUID:
-        row = EditHistory(edit_id=uuid.uuid4(), campaign_id=self.campaigns[campaign])
-        defaults = dict(timestamp=DAY, scene_index=0, edit_prompt="brighter", original_prompt="a bottle",
-                        user_name="ann", base_version=1, status="completed", cost=Decimal(0),
-                        cost_breakdown={}, duration_seconds=Decimal("1.5"), method="regenerate")  # fmt: skip
-        for k, v in {**defaults, **values}.items():
-            setattr(row, k, v)
-        with self.ctx.db.Session.begin() as s:
-            s.add(row)
-        return row.edit_id
-
-    def preview(self, campaign: str, **values: Any) -> uuid.UUID:
-        row = Preview(id=uuid.uuid4(), campaign_id=self.campaigns[campaign], variation=0)
-        defaults = dict(scene_index=1, instruction="warmer", original_prompt="a", modified_prompt="b",
-                        changes_summary="warmer", prompt_provider="openai", cost=Decimal("0.0004"),
-                        user_name="bob", created_at=DAY)  # fmt: skip
-        for k, v in {**defaults, **values}.items():
-            setattr(row, k, v)
-        with self.ctx.db.Session.begin() as s:
-            s.add(row)
-        return row.id
-
-    def update(self, edit_id: uuid.UUID, **values: Any) -> None:
-        with self.ctx.db.Session.begin() as s:
-            s.execute(update(EditHistory).where(EditHistory.edit_id == edit_id).values(**values))
-
-
-@pytest.fixture
-def shop(ctx: Atelier) -> Iterator[Shop]:
-    s = Shop(ctx)
-    s.campaign("Maison A", "Spring")
-    s.campaign("Maison A", "Winter", roles=("detail", "lifestyle"))
-    s.campaign("Maison B", "Noir")
-    yield s
+        days = sum(s.scalars(select(SpendEditTime.edits).where(SpendEditTime.grain == "day")))
+        months = sum(s.scalars(select(SpendEditTime.edits).where(SpendEditTime.grain == "month")))
+    assert days == months == len(durations)
 
 
 def test_rollups_follow_inserts_updates_and_deletes(ctx: Atelier, shop: Shop) -> None:
@@ -167,6 +115,11 @@ def test_rollups_follow_inserts_updates_and_deletes(ctx: Atelier, shop: Shop) ->
     next_day = DAY + timedelta(hours=1)  # the next UTC day
     shop.edit("Noir", user_name="zoe", timestamp=next_day, status="failed", cost=Decimal("0.0012"),
               cost_breakdown={"prompt": 0.0012})  # fmt: skip
+    assert_rollups_exact(ctx)
+
+    late = shop.edit("Spring", timestamp=datetime(2026, 10, 31, 23, 59, tzinfo=UTC), cost=Decimal("0.2"))
+    assert_rollups_exact(ctx)
+    shop.update(late, timestamp=DAY)  # its spend moves to another day and another month
     assert_rollups_exact(ctx)
 
     running = shop.edit("Winter", status="running", duration_seconds=Decimal(0), scene_index=1)
@@ -192,7 +145,7 @@ def test_rollups_follow_inserts_updates_and_deletes(ctx: Atelier, shop: Shop) ->
         s.execute(delete(Campaign).where(Campaign.id == shop.campaigns["Winter"]))
     assert_rollups_exact(ctx)
     with ctx.db.Session() as s:
-        slices = {(r.dimension, r.value) for r in s.scalars(select(SpendDaily))}
+        slices = {(r.dimension, r.value) for r in s.scalars(select(SpendRollup))}
     assert ("campaign", str(shop.campaigns["Winter"])) not in slices  # no zero rows left behind
 
 
@@ -228,7 +181,7 @@ def test_truncate_rebuilds_the_rollups(ctx: Atelier, shop: Shop) -> None:
         s.execute(text("TRUNCATE edit_history"))
     assert_rollups_exact(ctx)
     with ctx.db.Session() as s:
-        assert {r.dimension for r in s.scalars(select(SpendDaily))} >= {"total", "user"}  # the preview's
+        assert {r.dimension for r in s.scalars(select(SpendRollup))} >= {"total", "user"}  # the preview's
 
 
 def test_the_migration_back_fill_equals_the_triggers(ctx: Atelier, shop: Shop) -> None:
@@ -334,3 +287,34 @@ def test_median_edit_time_is_within_its_bucket(ctx: Atelier, shop: Shop) -> None
     shop.edit("Spring", status="failed", duration_seconds=Decimal(9000))  # only completed edits count
     median = spend.kpis(ctx).median_seconds
     assert median is not None and math.isclose(median, 3.1, rel_tol=0.026)
+
+
+def test_any_period_reads_exactly_its_rows(ctx: Atelier, shop: Shop) -> None:
+    """Whole months come from month rows and the days at either end from day rows: every period,
+    open or closed, inside a month or across three, adds up to the rows whose UTC day is in it."""
+    stamps = [datetime(2026, 9, 30, 23, tzinfo=UTC), datetime(2026, 10, 1, 0, 30, tzinfo=UTC),
+              datetime(2026, 10, 17, 12, tzinfo=UTC), datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+              datetime(2026, 11, 1, tzinfo=UTC), DAY]  # fmt: skip
+    for n, at in enumerate(stamps, start=1):
+        shop.edit("Spring" if n % 2 else "Noir", timestamp=at, cost=Decimal(n), duration_seconds=Decimal(n))
+        shop.preview("Winter", created_at=at, cost=Decimal(n) / 1000)
+    days = sorted({at.date() for at in stamps})
+    bounds = [None, *days, date(2026, 10, 2), date(2026, 10, 30), date(2026, 11, 30)]
+    for since in bounds:
+        for until in bounds:
+            if since and until and since > until:
+                continue
+            period = spend.Period(since, until)
+            inside = [n for n, at in enumerate(stamps, 1) if period.contains(at)]
+            k = spend.kpis(ctx, period=period, on=DAY.date())
+            assert (k.edits, k.previews) == (len(inside), len(inside)), period
+            assert k.edit_spend == sum(inside) and math.isclose(k.preview_spend, sum(inside) / 1000), period
+            by_campaign = {
+                s.label: s.edits + s.previews
+                for s in spend.breakdown(ctx, spend.Dimension.CAMPAIGN, period=period)
+            }
+            assert sum(by_campaign.values()) == 2 * len(inside), period
+            by_day = spend.breakdown(ctx, spend.Dimension.DAY, period=period)
+            assert sorted(s.key for s in by_day) == sorted({str(stamps[n - 1].date()) for n in inside}), (
+                period
+            )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from editing import access
-from editing.cli import budgets, campaigns, edits, files, history, transfer
+from editing.cli import budgets, campaigns, edits, files, history, spend, transfer
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     files.register(add)
     transfer.register(add)
     budgets.register(add)
+    spend.register(add)
     return p
 
 

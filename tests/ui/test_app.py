@@ -16,6 +16,7 @@ PAGES = [
     "pages/new_campaign.py",
     "pages/history.py",
     "pages/costs.py",
+    "pages/audit.py",
     "pages/settings.py",
 ]
 

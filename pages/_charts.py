@@ -44,7 +44,8 @@ def bars_template(dimension: str, field: str) -> str:
     if dimension == "day":
         x, y = alt.X("key:T", title="Day"), alt.Y(f"{field}:Q", title=title)
     else:
-        x, y = alt.X(f"{field}:Q", title=title), alt.Y("label:N", title=None, sort=None)
+        x = alt.X(f"{field}:Q", title=title)
+        y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
     tooltip = [alt.Tooltip("label:N", title=spend.Dimension(dimension).heading), alt.Tooltip("edits:Q"),
                alt.Tooltip("previews:Q"), alt.Tooltip("spend:Q", format="$.4f")]  # fmt: skip
     chart = alt.Chart(alt.NamedData(DATA)).mark_bar().encode(x=x, y=y, tooltip=tooltip)

@@ -16,11 +16,38 @@ from pages._common import current_brand, period_picker, table, when
 from pages._safe import md
 
 DIMENSIONS = {d.value: d.heading for d in spend.Dimension}
-SLICE_COLUMNS = ["label", "spend", "edits", "completed", "failed", "previews", "prompt_spend", "video_spend",
-                 "saved", "avg_seconds"]  # fmt: skip
-BUDGET_COLUMNS = ["brand", "campaign", "period", "limit_usd", "spent", "held", "remaining", "used"]
-MONEY = st.column_config.NumberColumn(format="$%.4f")
-USED = st.column_config.ProgressColumn("Used", format="percent", min_value=0, max_value=1)
+
+
+def _money(title: str) -> Any:
+    return st.column_config.NumberColumn(title, format="$%.4f")
+
+
+def _count(title: str) -> Any:
+    return st.column_config.NumberColumn(title, format="%d")
+
+
+SLICES: dict[str, Any] = {
+    "label": None,  # the dimension's name, per view
+    "spend": _money("Spend"),
+    "edits": _count("Edits"),
+    "completed": _count("Completed"),
+    "failed": _count("Failed"),
+    "previews": _count("Previews"),
+    "prompt_spend": _money("Prompt step"),
+    "video_spend": _money("Video step"),
+    "saved": _money("Adjusts saved"),
+    "avg_seconds": st.column_config.NumberColumn("Avg time", format="%.1f s"),
+}
+BUDGETS: dict[str, Any] = {
+    "brand": st.column_config.TextColumn("Brand"),
+    "campaign": st.column_config.TextColumn("Campaign"),
+    "period": st.column_config.TextColumn("Period"),
+    "limit_usd": _money("Limit"),
+    "spent": _money("Spent"),
+    "held": _money("Held by running edits"),
+    "remaining": _money("Left"),
+    "used": st.column_config.ProgressColumn("Used", format="percent", min_value=0, max_value=1),
+}
 EDIT_COLUMNS: dict[str, Any] = {
     "when": st.column_config.TextColumn("When"),
     "campaign": st.column_config.TextColumn("Campaign"),
@@ -76,13 +103,11 @@ def breakdown(version: int, brand: str | None, period: spend.Period) -> None:
             f"The charts show the {charts.BARS:d} costliest of {len(slices):d}; the table has them all."
         )
     st.dataframe(
-        table(slices, SLICE_COLUMNS),
+        table(slices, list(SLICES)),
         hide_index=True,
-        column_order=SLICE_COLUMNS,
-        column_config={"label": st.column_config.TextColumn(DIMENSIONS[dimension]), "spend": MONEY,
-                       "prompt_spend": MONEY, "video_spend": MONEY, "saved": MONEY,
-                       "avg_seconds": st.column_config.NumberColumn("Avg time", format="%.1f s")},
-    )  # fmt: skip
+        column_order=list(SLICES),
+        column_config={**SLICES, "label": st.column_config.TextColumn(DIMENSIONS[dimension])},
+    )
     st.download_button(
         "Download CSV",
         partial(spend.to_csv, slices, spend.Slice),
@@ -136,14 +161,14 @@ def budgets(version: int, brand: str | None) -> None:
             "No budgets set. A manager sets one with `python -m editing budget set --brand NAME --usd 50`."
         )
         return
-    standing = table(list(burn.budgets), BUDGET_COLUMNS[:-1])
+    standing = table(list(burn.budgets), list(BUDGETS)[:-1])
     standing["used"] = [b.used for b in burn.budgets]
     st.dataframe(
         standing,
         hide_index=True,
-        column_order=BUDGET_COLUMNS,
-        column_config={"limit_usd": MONEY, "spent": MONEY, "held": MONEY, "remaining": MONEY, "used": USED},
-    )  # fmt: skip
+        column_order=list(BUDGETS),
+        column_config=BUDGETS,
+    )
     st.download_button(
         "Download CSV",
         partial(spend.to_csv, burn.budgets, spend.BudgetSpend),

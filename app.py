@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("pages/budgets.py", title="Budgets", icon=":material/savings:"),
     st.Page("pages/admin.py", title="Admin", icon=":material/group:"),
+    st.Page("pages/audit.py", title="Audit", icon=":material/policy:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
 ]
 nav = st.navigation(pages)

@@ -17,7 +17,6 @@ from editing.domain import (
     CampaignOverview,
     CampaignSummary,
     CostSummary,
-    DaySpend,
     EditHistoryRecord,
     HistoryRow,
     SceneInfo,
@@ -37,7 +36,6 @@ __all__ = [
     "list_scenes",
     "parse_campaign_id",
     "scene_infos",
-    "spend_by_day",
 ]
 
 
@@ -149,15 +147,9 @@ def history_rows(ctx: Atelier, *, brand: Scope = None, limit: int = 500) -> list
 
 
 def cost_summary(ctx: Atelier, *, brand: Scope = None) -> CostSummary:
-    """Edit spend per campaign and in total, from the edit_history table (failed edits included)."""
+    """Edit spend per campaign and in total (failed edits included), from the spend rollup."""
     with ctx.db.Session() as session:
         return CostSummary(tuple(queries.costs_by_campaign(session=session, brand=brand)))
-
-
-def spend_by_day(ctx: Atelier, *, brand: Scope = None) -> list[DaySpend]:
-    """Edit spend per UTC day and campaign, oldest first."""
-    with ctx.db.Session() as session:
-        return queries.spend_by_day(session=session, brand=brand)
 
 
 def count_edits(ctx: Atelier, *, brand: Scope = None) -> int:

@@ -315,16 +315,6 @@ class CostSummary:
 
 
 @dataclass(frozen=True)
-class DaySpend:
-    """Edit spend of one campaign on one UTC day."""
-
-    day: str  # ISO date
-    campaign: str
-    cost: float
-    edits: int
-
-
-@dataclass(frozen=True)
 class HealthCheck:
     """Whether one provider (database, storage, prompt editor, video generator) answers."""
 

@@ -6,13 +6,14 @@ Session state holds ids only (brand name, campaign id), never ORM objects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
-from editing import access, campaigns
+from editing import access, campaigns, spend
 from editing.access import Access, Scope
 from editing.config import ENV_FIELDS, LOCAL_USER, load_settings
 from editing.context import Atelier
@@ -184,6 +185,9 @@ def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable
     )
 
 
+PERIODS = ("All time", "This month", "Last 7 days", "Last 30 days", "Last 90 days", "Custom")
+
+
 HISTORY_COLUMNS = {
     "timestamp": st.column_config.TextColumn("When"),
     "campaign": st.column_config.TextColumn("Campaign"),
@@ -198,6 +202,12 @@ HISTORY_COLUMNS = {
     "prompt_provider": st.column_config.TextColumn("Prompt editor"),
     "video_provider": st.column_config.TextColumn("Video"),
 }
+
+
+def table(records: Sequence[Any], columns: list[str]) -> pd.DataFrame:
+    """Frozen records as a table of the columns shown (a page sends the browser every column it gets,
+    and ``asdict`` copies deeply: 60 ms for 500 edits)."""
+    return pd.DataFrame([[getattr(r, c) for c in columns] for r in records], columns=columns)
 
 
 def when(iso: str | None) -> str:
@@ -217,6 +227,24 @@ def show_campaign(brand: str, campaign_id: str) -> None:
     if not get_ctx().settings.brand:
         st.session_state["brand"] = brand
     st.session_state["campaign_id"] = campaign_id
+
+
+def period_picker(page: str) -> spend.Period:
+    """The date-range filter: a preset, or two days picked by hand (UTC days, both included)."""
+    today = spend.today()
+    left, right = st.columns([1, 2])
+    choice = left.selectbox("Period", PERIODS, key=f"{page}_period")
+    if choice == "Custom":
+        picked = right.date_input(
+            "From – to", value=(today - timedelta(days=29), today), max_value=today, key=f"{page}_days"
+        )
+        days = list(picked) if isinstance(picked, tuple | list) else [picked]
+        return spend.Period(days[0] if days else None, days[1] if len(days) > 1 else None)
+    if choice == "This month":
+        return spend.Period(today.replace(day=1), today)
+    if choice.startswith("Last"):
+        return spend.Period.last_days(int(choice.split()[1]), today)
+    return spend.ALL_TIME
 
 
 def current_brand() -> Scope:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from editing import campaigns
+from editing import campaigns, spend
 from editing.context import Atelier
 from editing.db.models import EditHistory
 from editing.demo import DEMO_BRAND, create_demo_campaign
@@ -59,7 +59,7 @@ def test_another_brand_sees_nothing(ctx: Atelier, demo: str) -> None:
     assert campaigns.history_rows(ctx, brand="Other House") == []
     assert campaigns.count_edits(ctx, brand="Other House") == 0 and campaigns.count_edits(ctx) == 1
     assert [c.campaign_id for c in campaigns.cost_summary(ctx, brand="Other House").campaigns] == [other]
-    assert campaigns.spend_by_day(ctx, brand="Other House") == []
+    assert spend.breakdown(ctx, spend.Dimension.DAY, brand="Other House") == []
 
 
 def test_history_and_spend(ctx: Atelier, demo: str) -> None:
@@ -78,8 +78,8 @@ def test_history_and_spend(ctx: Atelier, demo: str) -> None:
     assert row.edit_cost == pytest.approx(0.55) and summary.total_edit_cost == pytest.approx(0.55)
     assert row.avg_duration_s == pytest.approx(3.5)  # completed edits only
     assert summary.to_dict()["total_failed_edits"] == 1
-    [day] = campaigns.spend_by_day(ctx)
-    assert day.edits == 3 and day.cost == pytest.approx(0.55)
+    [day] = spend.breakdown(ctx, spend.Dimension.DAY)
+    assert day.edits == 3 and day.edit_spend == pytest.approx(0.55)
 
 
 @pytest.mark.parametrize("bad", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", ""])

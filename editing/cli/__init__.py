@@ -20,6 +20,7 @@ from editing.cli import (
     edits,
     files,
     history,
+    spend,
     transfer,
     uploads,
     users,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     uploads.register(add)
     variations.register(add)
     create.register(add)
+    spend.register(add)
     return p
 
 

@@ -1,4 +1,4 @@
-"""Campaign commands: demo, campaigns, scenes, history, costs, check."""
+"""Campaign commands: demo, campaigns, scenes, history, check."""
 
 from __future__ import annotations
 
@@ -63,16 +63,6 @@ def cmd_history(ctx: Atelier, args: argparse.Namespace) -> None:
         line(f"    {r.changes_summary or r.error or ''}")
 
 
-def cmd_costs(ctx: Atelier, args: argparse.Namespace) -> None:
-    summary = campaigns.cost_summary(ctx, brand=args.brand)
-    if args.json:
-        out(summary.to_dict())
-        return
-    for r in summary.campaigns:
-        line(f"{r.campaign_id}  {r.campaign:<40} {r.edits:>3} edits  ${r.edit_cost:.4f}")
-    line(f"total: {summary.total_edits} edits, ${summary.total_edit_cost:.4f}")
-
-
 def cmd_check(ctx: Atelier, args: argparse.Namespace) -> None:
     rows = health.check_all(ctx)
     if args.json:
@@ -97,5 +87,4 @@ def register(add: object) -> None:
     h.add_argument(
         "--summary", action="store_true", help="print the seed's {edits, total_edit_cost, edit_count} dict"
     )
-    add("costs", cmd_costs, "edit spend per campaign and in total")
     add("check", cmd_check, "show the active providers and whether each answers")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,13 +11,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
+    FetchedValue,
     Float,
     ForeignKey,
     Identity,
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -90,6 +93,7 @@ class Campaign(Base):
 #: An edit that holds its scene: queued (accepted, not started) or running.
 ACTIVE_STATUSES = ("queued", "running")
 _ACTIVE = text("status IN ('queued', 'running')")
+_PAID = text("cost > 0")
 
 
 class EditHistory(Base):
@@ -118,6 +122,14 @@ class EditHistory(Base):
             postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
         Index("ix_edit_history_active", "status", postgresql_where=_ACTIVE),
+        # the History page, drill-downs and the most expensive edits (migration 0005)
+        Index("ix_edit_history_time", "timestamp"),
+        Index("ix_edit_history_brand_time", "brand_id", "timestamp"),
+        Index("ix_edit_history_user_time", "user_name", "timestamp"),
+        Index("ix_edit_history_cost", "cost", "timestamp", postgresql_where=text("cost > 0")),
+        Index(
+            "ix_edit_history_brand_cost", "brand_id", "cost", "timestamp", postgresql_where=text("cost > 0")
+        ),
     )
 
     edit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -169,6 +181,9 @@ class EditHistory(Base):
     reserved: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     regenerate_cost: Mapped[Decimal | None] = mapped_column(Money)
     approval_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The campaign's brand, set by a trigger on every insert (whatever the writer says), so a
+    # brand's newest edits are one index away.
+    brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
 
 
 class User(Base):
@@ -339,6 +354,11 @@ class Preview(Base):
     """A prompt rewrite shown before paying for a generation; its tokens are spend whether used or not."""
 
     __tablename__ = "previews"
+    __table_args__ = (
+        Index("ix_previews_time", "created_at"),
+        Index("ix_previews_brand_time", "brand_id", "created_at"),
+        Index("ix_previews_user_time", "user_name", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -354,3 +374,69 @@ class Preview(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     used_by_edit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     error: Mapped[str | None] = mapped_column(Text)  # the rewrite failed (its tokens may still be spend)
+    # Set by a trigger from the campaign (as on edit_history): its brand, and the scene's role.
+    brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
+    scene_role: Mapped[str | None] = mapped_column(String(40))
+
+
+#: Sums in the rollups: wider than one edit's Money.
+Total = Numeric(18, 6)
+
+
+class SpendRollup(Base):
+    """Spend of one slice on one UTC day or in one UTC month: a brand's total, or one value of one dimension.
+
+    Kept by triggers on edit_history and previews (migration 0005) in the transaction that
+    writes the row; never written by the application. A period is read as its whole months
+    (``grain`` month) plus the days at either end (``grain`` day).
+    """
+
+    __tablename__ = "spend_rollup"
+    __table_args__ = (
+        CheckConstraint("grain IN ('day', 'month')", name="ck_spend_rollup_grain"),
+        Index("ix_spend_rollup_day", "dimension", "grain", "day"),
+    )
+
+    #: total (value '') | campaign (its id) | user | method | prompt_provider | video_provider |
+    #: scene_role | status ('preview' for previews; '' where a row has no value)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month
+    brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the day, or the month's first day
+    edits: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    completed: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    failed: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    cost: Mapped[Decimal] = mapped_column(Total, server_default="0")
+    prompt_cost: Mapped[Decimal] = mapped_column(Total, server_default="0")
+    video_cost: Mapped[Decimal] = mapped_column(Total, server_default="0")
+    prompt_steps: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    video_steps: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    duration_s: Mapped[Decimal] = mapped_column(Numeric(18, 3), server_default="0")
+    saved: Mapped[Decimal] = mapped_column(Total, server_default="0")
+    previews: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    preview_cost: Mapped[Decimal] = mapped_column(Total, server_default="0")
+
+
+class SpendEditTime(Base):
+    """How many completed edits of a brand on a UTC day (or in a month) took about 1.05**bucket seconds."""
+
+    __tablename__ = "spend_edit_times"
+    __table_args__ = (CheckConstraint("grain IN ('day', 'month')", name="ck_spend_edit_times_grain"),)
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    brand_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    edits: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class DataVersion(Base):
+    """One row, bumped by triggers on every change the history, costs and audit pages show."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

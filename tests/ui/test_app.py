@@ -18,6 +18,7 @@ PAGES = [
     "pages/costs.py",
     "pages/budgets.py",
     "pages/admin.py",
+    "pages/audit.py",
     "pages/settings.py",
 ]
 

@@ -25,6 +25,7 @@ PAGES = [
     "pages/new_campaign.py",
     "pages/history.py",
     "pages/costs.py",
+    "pages/audit.py",
     "pages/settings.py",
 ]
 TEXT_ELEMENTS = ("markdown", "caption", "title", "header", "subheader", "success", "error", "warning", "info")

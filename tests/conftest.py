@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from editing.config import Settings, load_settings
+from editing.config import ENV_FIELDS, Settings, load_settings
 from editing.context import Atelier
 from editing.db.engine import embedded_postgres_url, migrate, stop_embedded_postgres
 
@@ -109,6 +109,17 @@ def make_settings(tmp_path: Path, database_url: str) -> Any:
         return load_settings(env=values)
 
     return build
+
+
+def point_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path | str, database_url: str) -> dict[str, str]:
+    """This process's environment on a test's data dir and database, offline (no provider
+    setting of the developer's leaks in): for the app under AppTest and the CLI run in-process."""
+    for var in ENV_FIELDS:
+        monkeypatch.delenv(var, raising=False)
+    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(data_dir), "DATABASE_URL": str(database_url)}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
 
 
 @pytest.fixture

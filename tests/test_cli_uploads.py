@@ -14,8 +14,7 @@ import pytest
 from PIL import Image
 
 from editing.cli import main
-from editing.config import ENV_FIELDS
-from tests.conftest import FAST_ENV
+from tests.conftest import point_env
 from tests.media.test_media import ff, ffprobe
 
 
@@ -23,14 +22,7 @@ from tests.media.test_media import ff, ffprobe
 def run(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Any:
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    for k, v in {
-        **FAST_ENV,
-        "ATELIER_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(k, v)
+    point_env(monkeypatch, tmp_path / "data", database_url)
 
     def cli(*args: str, code: int = 0) -> tuple[str, str]:
         assert main(list(args)) == code

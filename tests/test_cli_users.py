@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from editing.cli import main
-from editing.config import ENV_FIELDS, load_settings
+from editing.config import load_settings
 from editing.context import Atelier
 from editing.db.models import AuditEntry, Brand, Membership
-from tests.conftest import FAST_ENV
+from tests.conftest import FAST_ENV, point_env
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,7 @@ class Run:
 def cli(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Any:
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    for k, v in {
-        **FAST_ENV,
-        "ATELIER_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url,
-    }.items():
-        monkeypatch.setenv(k, v)
+    point_env(monkeypatch, tmp_path / "data", database_url)
 
     def run(*args: str, ok: bool = True) -> Run:
         capsys.readouterr()

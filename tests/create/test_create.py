@@ -17,13 +17,13 @@ from sqlalchemy import func, select, text
 
 from editing import create, media
 from editing.cli import main as cli_main
-from editing.config import ENV_FIELDS, Settings
+from editing.config import Settings
 from editing.context import Atelier
 from editing.db.models import Brand, Campaign, FinalVersion, Perfume, SceneVersion, StoredFile
 from editing.errors import ConflictError
 from editing.jobs.queue import submit_edit
 from editing.jobs.runner import Worker
-from tests.conftest import FAST_ENV
+from tests.conftest import FAST_ENV, point_env
 from tests.create.test_brief import a_brief
 from tests.fakes.replicate_server import FakeReplicate, PredictionScript, make_tiny_mp4
 from tests.jobs.harness import WorkerProcess, process_env
@@ -42,11 +42,7 @@ def cli_here(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: Any, *args: str
 ) -> tuple[int, str, str]:
     """`python -m editing ARGS` in this process (exit code, stdout, stderr): refusals, quickly."""
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(settings.data_dir), "DATABASE_URL": str(settings.database_url)}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    point_env(monkeypatch, settings.data_dir, str(settings.database_url))
     code = cli_main(list(args))
     out = capsys.readouterr()
     return code, out.out, out.err

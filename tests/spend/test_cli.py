@@ -14,9 +14,8 @@ import pytest
 
 from editing import spend
 from editing.cli import main
-from editing.config import ENV_FIELDS
 from editing.context import Atelier
-from tests.conftest import FAST_ENV
+from tests.conftest import FAST_ENV, point_env
 from tests.spend.shop import DAY, Shop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +25,7 @@ Run = Callable[..., tuple[int, str, str]]
 @pytest.fixture
 def run(shop: Shop, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Run:
     """The CLI in this process, on the shop's database (a real subprocess is tested once below)."""
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
+    point_env(monkeypatch, tmp_path / "data", database_url)
     shop.edit("Spring", cost=Decimal("0.1452"), cost_breakdown={"prompt": 0.0012, "video": 0.144})
     shop.edit("Noir", user_name="zoe", status="failed", cost=Decimal("0.02"), edit_prompt="@SUM(A1)")
     shop.preview("Winter")

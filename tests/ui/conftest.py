@@ -18,8 +18,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from editing.config import ENV_FIELDS
-from tests.conftest import FAST_ENV
+from tests.conftest import point_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,11 +41,7 @@ def server_like_navigation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def app_env(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Point the app at the test's database and data dir, with offline providers."""
-    for var in ENV_FIELDS:
-        monkeypatch.delenv(var, raising=False)
-    env = {**FAST_ENV, "ATELIER_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
+    env = point_env(monkeypatch, tmp_path / "data", database_url)
     monkeypatch.chdir(ROOT)
     yield env
     from pages._common import reset_caches

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from editing import queries
-from editing.access import EDITING, MANAGER, Access, Scope, actor, require
+from editing.access import EDITING, MANAGER, Scope, actor, require
 from editing.db.models import Approval, AuditEntry, Campaign
 from editing.domain import iso_utc
 from editing.errors import ConflictError, InputError, NotFoundError
@@ -199,8 +199,3 @@ def _info(session: Session, row: Approval) -> ApprovalInfo:
         decided_by=row.decided_by,
         edit_id=str(row.edit_id) if row.edit_id else None,
     )
-
-
-def is_manager_somewhere(scope: Scope) -> bool:
-    """Whether the approvals queue is worth showing to this person."""
-    return not isinstance(scope, Access) or scope.admin or MANAGER in scope.roles.values()

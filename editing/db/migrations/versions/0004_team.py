@@ -24,6 +24,15 @@ def _brand_fk(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
 
 
 def upgrade() -> None:
+    _people()
+    _budgets()
+    _approvals()
+    _audit_log()
+    _edit_columns()
+
+
+def _people() -> None:
+    """Users and their role in each brand."""
     op.create_table(
         "users",
         sa.Column("email", sa.String(320), primary_key=True),
@@ -43,6 +52,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
         sa.CheckConstraint("role IN ('viewer', 'editor', 'manager')", name="ck_memberships_role"),
     )
+
+
+def _budgets() -> None:
     op.create_table(
         "budgets",
         sa.Column("id", UUID, primary_key=True),
@@ -64,6 +76,9 @@ def upgrade() -> None:
         "uq_budgets_campaign", "budgets", ["campaign_id", "period"], unique=True,
         postgresql_where=sa.text("campaign_id IS NOT NULL"),
     )  # fmt: skip
+
+
+def _approvals() -> None:
     op.create_table(
         "approvals",
         sa.Column("id", UUID, primary_key=True),
@@ -83,6 +98,9 @@ def upgrade() -> None:
             "status IN ('pending', 'approved', 'rejected', 'used')", name="ck_approvals_status"
         ),
     )
+
+
+def _audit_log() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
@@ -96,8 +114,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_brand_at", "audit_log", ["brand_id", "at"])
-    # What a team needs on each edit: the scene's role, the estimate it reserves while it runs,
-    # and (a quick adjust) what regenerating would have cost.
+
+
+def _edit_columns() -> None:
+    """What a team needs on each edit: the scene's role, the estimate it reserves while it runs,
+    and (a quick adjust) what regenerating would have cost."""
     op.add_column("edit_history", sa.Column("scene_role", sa.String(40)))
     op.add_column("edit_history", sa.Column("reserved", MONEY, nullable=False, server_default="0"))
     op.add_column("edit_history", sa.Column("regenerate_cost", MONEY))

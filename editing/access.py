@@ -66,10 +66,6 @@ def local_access(user: str) -> Access:
     return Access(user=user, admin=True, local=True)
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def team_mode(session: Session) -> bool:
     """Whether anyone was recorded as a user (sign-in was used, or members were added)."""
     return bool(session.scalar(select(exists().where(User.email.is_not(None)))))
@@ -88,7 +84,7 @@ def access_for(ctx: Atelier, email: str | None) -> Access:
             return local_access(email or ctx.settings.user)
         if not email:
             raise ForbiddenError("Sign-in is in use here: say who you are with --user EMAIL")
-        return access_of(session, normalize_email(email))
+        return access_of(session, email.strip().lower())  # as editing.team stores it
 
 
 def access_of(session: Session, email: str) -> Access:

@@ -9,6 +9,7 @@ build that fails leaves nothing behind: no row, no file, no record.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import uuid
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from editing import assets, queries, versions
+from editing import assets, queries, variations, versions
 from editing.config import NAME_MAX
 from editing.context import Atelier
 from editing.db.models import Campaign
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 #: Scene fields that belong to one install (storage keys, its edits): never copied in from outside.
 SCENE_STATE = ("video_key", "thumbnail_key", "edit_count", "last_edited_at")
 #: Campaign fields that name this install's files.
-CAMPAIGN_STATE = ("final_video_key", "final_thumbnail_key", "audio_url")
+CAMPAIGN_STATE = ("final_video_key", "final_thumbnail_key", "audio_url", "product_image_key")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,15 @@ class Draft:
     perfume: str
     workdir: Path
     written: assets.Written
+
+    def variation(self, number: int) -> Draft:
+        """The same build, storing under variation ``number``'s keys (its own work directory)."""
+        if number == self.keys.variation:
+            return self
+        keys = dataclasses.replace(self.keys, variation=number)
+        workdir = self.workdir / f"variation_{number}"
+        workdir.mkdir(exist_ok=True)
+        return dataclasses.replace(self, keys=keys, workdir=workdir)
 
     def store_scene(self, index: int, path: Path) -> assets.StoredVideo:
         """Store a canonical scene (and its poster) under the seed's key of scene ``index``."""
@@ -117,12 +127,13 @@ class Draft:
         name: str,
         method: str,
         numbered: bool = False,
-        earlier_finals: Sequence[assets.StoredVideo] = (),
+        earlier_finals: Mapping[int, Sequence[assets.StoredVideo]] | None = None,
     ) -> str:
         """Write the campaign row (and its brand and perfume when new) with version 1 of every file.
 
         ``numbered`` adds " #2", " #3"… when the brand has campaigns of that name already;
-        ``earlier_finals`` are final versions older than the current one (an imported final).
+        ``earlier_finals`` are, per variation, final versions older than its current one (an
+        imported final).
         Returns the campaign's name.
         """
         planned = (uuid.UUID(self.keys.brand_id), uuid.UUID(self.keys.perfume_id))
@@ -209,35 +220,21 @@ def record_first_versions(
     *,
     user: str,
     method: str = "original",
-    earlier_finals: Sequence[assets.StoredVideo] = (),
+    earlier_finals: Mapping[int, Sequence[assets.StoredVideo]] | None = None,
 ) -> None:
-    """Version 1 of every scene of a new campaign, its earlier finals, then its current final."""
-    variation = int(campaign_json.get("selected_variation_index", 0))
-    for i, scene in enumerate(campaign_json["scenes"]):
-        versions.record_scene_version(
-            session,
-            campaign_id=campaign_id,
-            variation=variation,
-            scene_index=i,
-            video_key=scene["video_key"],
-            thumbnail_key=scene.get("thumbnail_key"),
-            prompt=scene.get("background_prompt", ""),
-            duration=float(scene.get("duration", 4)),
-            method=method,
-            user=user,
-        )
-    finals: list[tuple[str, str | None]] = [(f.key, f.thumbnail_key) for f in earlier_finals]
-    if campaign_json.get("final_video_key"):
-        finals.append((campaign_json["final_video_key"], campaign_json.get("final_thumbnail_key")))
-    for key, thumb in finals:
-        versions.record_final_version(
-            session,
-            campaign_id=campaign_id,
-            variation=variation,
-            video_key=key,
-            thumbnail_key=thumb,
-            user=user,
-        )
+    """Version 1 of every scene of every variation of a new campaign, its earlier finals, its final."""
+    for v in variations.indices(campaign_json):
+        for f in (earlier_finals or {}).get(v, ()):
+            versions.record_final_version(
+                session,
+                campaign_id=campaign_id,
+                variation=v,
+                video_key=f.key,
+                thumbnail_key=f.thumbnail_key,
+                user=user,
+            )
+        one = variations.view(campaign_json, v)
+        versions.record_first_versions(session, campaign_id, one, v, user=user, method=method)
 
 
 def with_suffix(name: str, suffix: str) -> str:

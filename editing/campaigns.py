@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from editing import queries
+from editing import queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign
@@ -72,15 +72,22 @@ def scene_infos(storage: Storage, campaign_json: dict[str, Any]) -> tuple[SceneI
     return tuple(infos)
 
 
-def list_scenes(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> list[SceneInfo]:
-    """The seed's GET /campaigns/{id}/scenes as SceneInfo records."""
+def list_scenes(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None, variation: int | None = None
+) -> list[SceneInfo]:
+    """The seed's GET /campaigns/{id}/scenes as SceneInfo records, of a variation (None: the selected one).
+
+    Raises:
+        InputError: an unknown variation.
+    """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        return list(scene_infos(ctx.storage, campaign.campaign_json))
+        return list(scene_infos(ctx.storage, variations.view(campaign.campaign_json, variation)))
 
 
-def _overview(storage: Storage, c: Campaign) -> CampaignOverview:
-    cj = c.campaign_json
+def _overview(storage: Storage, c: Campaign, variation: int | None) -> CampaignOverview:
+    shown = variations.resolve(c.campaign_json, variation)
+    cj = variations.view(c.campaign_json, shown)
     final_key, thumb = cj.get("final_video_key"), cj.get("final_thumbnail_key")
     return CampaignOverview(
         campaign_id=str(c.id),
@@ -95,13 +102,23 @@ def _overview(storage: Storage, c: Campaign) -> CampaignOverview:
         final_video_url=storage.url(final_key) if final_key else None,
         final_thumbnail_url=storage.url(thumb) if thumb else None,
         scenes=scene_infos(storage, cj),
+        variation=shown,
+        variations=tuple(variations.indices(c.campaign_json)),
+        selected_variation=variations.selected(c.campaign_json),
     )
 
 
-def campaign_overview(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> CampaignOverview:
-    """Everything the editor page draws for one campaign, read in one transaction."""
+def campaign_overview(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None, variation: int | None = None
+) -> CampaignOverview:
+    """Everything the editor page draws for one campaign's variation (None: the selected one), in one read.
+
+    Raises:
+        InputError: an unknown variation.
+    """
     with ctx.db.Session() as session:
-        return _overview(ctx.storage, queries.load_campaign(campaign_id, session=session, brand=brand))
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
+        return _overview(ctx.storage, campaign, variation)
 
 
 def get_history(

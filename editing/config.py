@@ -20,6 +20,8 @@ from editing.errors import ConfigError
 
 #: The longest user, brand, perfume or campaign name (the database columns' size).
 NAME_MAX = 200
+#: Who the app acts as without sign-in (no [auth] in secrets.toml) and the CLI by default; admin of all.
+LOCAL_USER = "local"
 
 # Environment variable → field name. Order in this table is the order of the README's table.
 ENV_FIELDS: dict[str, str] = {
@@ -98,7 +100,7 @@ class Settings(BaseModel):
     prompt_editor: str = "auto"
     video_generator: str = "auto"
 
-    user: str = Field("marketing", min_length=1, max_length=NAME_MAX)
+    user: str = Field(LOCAL_USER, min_length=1, max_length=NAME_MAX)
     brand: str | None = Field(None, max_length=NAME_MAX)
 
     # Where edits run: "inline" (threads of the app or CLI process) or "external"

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from editing import assets, queries, versions
+from editing import assets, queries, variations, versions
 from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import InputError
@@ -100,7 +100,7 @@ def scene_stats(ctx: Atelier, keys: list[str]) -> list[LookStats]:
 
 
 def continuity_flags(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None, variation: int | None = None
 ) -> list[ContinuityFlag]:
     """The campaign's scenes that stand out from their neighbours now, against the original cut.
 
@@ -109,9 +109,8 @@ def continuity_flags(
     """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        cj = campaign.campaign_json
-        keys = [s["video_key"] for s in cj.get("scenes", [])]
-        variation = int(cj.get("selected_variation_index", 0))
+        variation = variations.resolve(campaign.campaign_json, variation)
+        keys = [s["video_key"] for s in variations.view(campaign.campaign_json, variation).get("scenes", [])]
         firsts = versions.first_versions(session, campaign.id, variation)
     if all(firsts.get(i, key) == key for i, key in enumerate(keys)):
         return []  # the original cut: nothing was edited
@@ -154,20 +153,25 @@ def match_adjustment(clip: Path, flag: ContinuityFlag) -> Adjustment:
 
 
 def match_plan(
-    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: Scope = None
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    *,
+    brand: Scope = None,
+    variation: int | None = None,
 ) -> tuple[str, Adjustment]:
     """The instruction text and quick adjust that match a flagged scene to its neighbours.
 
     Raises:
         InputError: the scene does not stand out (nothing to match).
     """
-    flags = {f.scene_index: f for f in continuity_flags(ctx, campaign_id, brand=brand)}
+    flags = {f.scene_index: f for f in continuity_flags(ctx, campaign_id, brand=brand, variation=variation)}
     flag = flags.get(scene_index)
     if flag is None:
         raise InputError(f"Scene {scene_index} does not stand out from its neighbours; nothing to match")
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        key = campaign.campaign_json["scenes"][scene_index]["video_key"]
+        key = variations.view(campaign.campaign_json, variation)["scenes"][scene_index]["video_key"]
     with tempfile.TemporaryDirectory(prefix="atelier-match-") as tmp:
         adjustment = match_adjustment(assets.fetch(ctx.storage, key, Path(tmp), "clip.mp4"), flag)
     return f"Match the scenes around it ({flag.message})", adjustment
@@ -180,6 +184,7 @@ def submit_match(
     *,
     brand: Scope = None,
     user: str | None = None,
+    variation: int | None = None,
 ) -> EditSceneResponse:
     """Queue the quick adjust ($0) that matches a flagged scene to its neighbours.
 
@@ -187,6 +192,6 @@ def submit_match(
         InputError: the scene does not stand out.
         ConflictError: the scene is being edited.
     """
-    text, adjustment = match_plan(ctx, campaign_id, scene_index, brand=brand)
-    request = EditRequest(method="adjust", adjustment=adjustment)
+    text, adjustment = match_plan(ctx, campaign_id, scene_index, brand=brand, variation=variation)
+    request = EditRequest(method="adjust", adjustment=adjustment, variation=variation)
     return submit_edit(ctx, campaign_id, scene_index, text, brand=brand, user=user, request=request)

@@ -6,7 +6,11 @@ campaign_json keeps the seed's shape::
      mood_atmosphere, color_palette}, "audio_url": <storage key of the music bed>,
      "selected_variation_index": 0, "final_video_key": ..., "final_thumbnail_key": ...,
      "scenes": [{"scene_id", "role", "duration", "background_prompt", "edit_count",
-                 "last_edited_at", "video_key", "thumbnail_key", "seed"}, ...]}
+                 "last_edited_at", "video_key", "thumbnail_key", "seed"}, ...],
+     "variations": [{"scenes", "final_video_key", "final_thumbnail_key", "audio_url"}, ...]}
+
+The top level mirrors the selected variation; ``variations`` (optional) holds each one's own
+fields, and :mod:`editing.variations` is the one place that reads and writes them.
 
 Edit history is not stored in campaign_json: the ``edit_history`` table is the single
 source of truth and :func:`edit_history_summary` derives the seed's dict from it.
@@ -32,6 +36,8 @@ from editing.errors import InputError
 MAX_INSTRUCTION_CHARS = 2000
 #: The most scenes a campaign may have.
 MAX_SCENES = 20
+#: The most variations a campaign may hold.
+MAX_VARIATIONS = 10
 
 
 # --- the rules of a request --------------------------------------------------------------------
@@ -248,6 +254,9 @@ class CampaignOverview:
     final_video_url: str | None
     final_thumbnail_url: str | None
     scenes: tuple[SceneInfo, ...] = field(default_factory=tuple)
+    variation: int = 0  # the variation shown
+    variations: tuple[int, ...] = (0,)  # every variation's number
+    selected_variation: int = 0  # the seed's selected_variation_index
 
 
 @dataclass(frozen=True)

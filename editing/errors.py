@@ -59,6 +59,11 @@ class CampaignImportError(InputError):
     """A campaign to import is refused (its zip, its campaign.json, one of its files); nothing was stored."""
 
 
+class UploadError(InputError):
+    """An uploaded clip, music or product image is refused (not that kind of file, corrupt, empty, too
+    long or too big); nothing was stored."""
+
+
 class UnmappableInstructionError(InputError):
     """The offline editor found no visual change it could make from the instruction."""
 

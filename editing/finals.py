@@ -8,7 +8,6 @@ that succeeded, the old ones of those that failed — and records it as a final 
 
 from __future__ import annotations
 
-import copy
 import logging
 import tempfile
 import uuid
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from editing import assets, queries, versions
+from editing import assets, queries, variations, versions
 from editing.context import Atelier
 from editing.db.models import ACTIVE_STATUSES, EditHistory
 from editing.errors import ConflictError
@@ -28,13 +27,13 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
-def _render(ctx: Atelier, campaign_id: uuid.UUID) -> tuple[int, assets.StoredVideo] | None:
-    """The final of the current scenes, stored under a new key; None when the final is not stale."""
+def _render(ctx: Atelier, campaign_id: uuid.UUID, variation: int) -> tuple[int, assets.StoredVideo] | None:
+    """A variation's final of its current scenes, stored under a new key; None when it is not stale."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session)
-        if not campaign.campaign_json.get("final_stale"):
+        if not variations.view(campaign.campaign_json, variation).get("final_stale"):
             return None
-        snap, version = snapshot_of(campaign), campaign.version
+        snap, version = snapshot_of(campaign, variation), campaign.version
     keys = [s["video_key"] for s in snap.scenes]
     ctx.settings.tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=ctx.settings.tmp_dir, prefix="final-") as tmp:
@@ -54,29 +53,37 @@ def _render(ctx: Atelier, campaign_id: uuid.UUID) -> tuple[int, assets.StoredVid
 
 
 def refresh_final(
-    ctx: Atelier, campaign_id: uuid.UUID, *, user: str, edit_id: uuid.UUID | None = None
+    ctx: Atelier,
+    campaign_id: uuid.UUID,
+    *,
+    user: str,
+    edit_id: uuid.UUID | None = None,
+    variation: int | None = None,
 ) -> assets.StoredVideo | None:
-    """Render and commit the final from the current scenes if it is stale; returns it (None: it was not).
+    """Render and commit a variation's final (None: the selected one) if stale; None when it was not.
 
     Raises:
         ConflictError: the campaign changed during every attempt.
     """
+    with ctx.db.Session() as session:
+        v = variations.resolve(queries.load_campaign(campaign_id, session=session).campaign_json, variation)
     for _ in range(ATTEMPTS):
-        rendered = _render(ctx, campaign_id)
+        rendered = _render(ctx, campaign_id, v)
         if rendered is None:
             return None
         version, final = rendered
         with ctx.db.Session.begin() as session:
             campaign = queries.load_campaign(campaign_id, session=session, for_update=True)
             if campaign.version == version:
-                cj = copy.deepcopy(campaign.campaign_json)
+                cj = variations.view(campaign.campaign_json, v)
                 cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
                 cj.pop("final_stale", None)
-                campaign.campaign_json, campaign.version = cj, version + 1
+                campaign.campaign_json = variations.put(campaign.campaign_json, v, cj)
+                campaign.version = version + 1
                 versions.record_final_version(
                     session,
                     campaign_id=campaign_id,
-                    variation=int(cj.get("selected_variation_index", 0)),
+                    variation=v,
                     video_key=final.key,
                     thumbnail_key=final.thumbnail_key,
                     user=user,
@@ -94,7 +101,13 @@ def settle_group(ctx: Atelier, group_id: uuid.UUID) -> assets.StoredVideo | None
     """
     with ctx.db.Session() as session:
         rows = session.execute(
-            select(EditHistory.campaign_id, EditHistory.status, EditHistory.edit_id, EditHistory.user_name)
+            select(
+                EditHistory.campaign_id,
+                EditHistory.status,
+                EditHistory.edit_id,
+                EditHistory.user_name,
+                EditHistory.variation,
+            )
             .where(EditHistory.group_id == group_id)
             .order_by(EditHistory.finished_at)
         ).all()
@@ -102,7 +115,8 @@ def settle_group(ctx: Atelier, group_id: uuid.UUID) -> assets.StoredVideo | None
         return None
     done = [r for r in rows if r.status == "completed"]
     campaign_id, user = rows[0].campaign_id, rows[-1].user_name
-    final = refresh_final(ctx, campaign_id, user=user, edit_id=done[-1].edit_id if done else None)
+    edit_id = done[-1].edit_id if done else None
+    final = refresh_final(ctx, campaign_id, user=user, edit_id=edit_id, variation=rows[0].variation)
     if final is not None:
         with ctx.db.Session.begin() as session:
             session.execute(

@@ -12,7 +12,6 @@ SQL, so a concurrent commit is never overwritten.
 
 from __future__ import annotations
 
-import copy
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import budgets, estimates, queries, versions
+from editing import budgets, estimates, queries, variations, versions
 from editing.access import Scope
 from editing.assets import StoredVideo
 from editing.context import Atelier
@@ -49,6 +48,7 @@ class Snapshot:
     perfume_name: str
     audio_key: str | None
     final_key: str | None
+    product_image_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,16 +118,21 @@ class EditRun:
         return f"v{campaign_version + 1}_{tag}"
 
 
-def _snapshot(c: Campaign, scene_index: int) -> Snapshot:
-    validate_scene_index(scene_index, len(c.campaign_json.get("scenes", [])))
-    return snapshot_of(c)
+def _snapshot(c: Campaign, scene_index: int, variation: int | None) -> Snapshot:
+    snapshot = snapshot_of(c, variation)
+    validate_scene_index(scene_index, len(snapshot.scenes))
+    return snapshot
 
 
-def snapshot_of(c: Campaign) -> Snapshot:
-    """The campaign as it is now: keys, version, scenes, style, audio and final."""
-    cj = copy.deepcopy(c.campaign_json)
+def snapshot_of(c: Campaign, variation: int | None = None) -> Snapshot:
+    """A variation of the campaign (None: the selected one) as it is now: keys, version, scenes, audio, final.
+
+    Raises:
+        InputError: an unknown variation.
+    """
+    variation = variations.resolve(c.campaign_json, variation)
+    cj = variations.view(c.campaign_json, variation)
     scenes = cj.get("scenes", [])
-    variation = int(cj.get("selected_variation_index", c.selected_variation_index or 0))
     return Snapshot(
         keys=CampaignKeys(str(c.brand_id), str(c.perfume_id), str(c.id), variation),
         base_version=c.version,
@@ -136,6 +141,7 @@ def snapshot_of(c: Campaign) -> Snapshot:
         perfume_name=cj.get("perfume_name", "Perfume"),
         audio_key=cj.get("audio_url"),
         final_key=cj.get("final_video_key"),
+        product_image_key=cj.get("product_image_key"),
     )
 
 
@@ -170,8 +176,9 @@ def begin(
     lease_key: int,
     method: str = "regenerate",
     plan: dict[str, Any] | None = None,
+    variation: int | None = None,
 ) -> EditRun:
-    """Snapshot the campaign and insert the running edit row (a direct run, not a job).
+    """Snapshot the campaign's variation and insert the running edit row (a direct run, not a job).
 
     Raises:
         ConflictError: another edit of this scene is queued or running.
@@ -179,7 +186,7 @@ def begin(
     try:
         with ctx.db.Session.begin() as session:
             c = queries.load_campaign(campaign_id, session=session, brand=brand, for_update=True)
-            snapshot = _snapshot(c, scene_index)
+            snapshot = _snapshot(c, scene_index, variation)
             run = EditRun(uuid.uuid4(), c.id, scene_index, instruction, snapshot, lease_key)
             estimate = estimates.estimate_edit(
                 ctx, run.scene, instruction.text, session=session, method=method
@@ -200,7 +207,7 @@ def begin(
             session.flush()
             c.status = "processing"
     except IntegrityError as exc:
-        raise busy_scene(ctx, campaign_id, scene_index) from exc
+        raise busy_scene(ctx, campaign_id, scene_index, variation) from exc
     return run
 
 
@@ -211,7 +218,7 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
         if row is None or row.status != "queued":
             return None
         c = queries.load_campaign(row.campaign_id, session=session, for_update=True)
-        snapshot = _snapshot(c, row.scene_index)
+        snapshot = _snapshot(c, row.scene_index, row.variation)
         recorded = Recorded(
             modified_prompt=row.modified_prompt,
             changes_summary=row.changes_summary,
@@ -230,16 +237,19 @@ def claim(ctx: Atelier, edit_id: uuid.UUID, *, lease_key: int) -> EditRun | None
     return run
 
 
-def busy_scene(ctx: Atelier, campaign_id: uuid.UUID, scene_index: int) -> ConflictError:
-    """The refusal of a second edit of a scene: who is editing it, since when."""
+def busy_scene(
+    ctx: Atelier, campaign_id: uuid.UUID, scene_index: int, variation: int | None = None
+) -> ConflictError:
+    """The refusal of a second edit of a scene (of ``variation``, if known): who is editing it, since when."""
     with ctx.db.Session() as session:
-        row = session.scalars(
-            select(EditHistory).where(
-                EditHistory.campaign_id == campaign_id,
-                EditHistory.scene_index == scene_index,
-                EditHistory.status.in_(ACTIVE_STATUSES),
-            )
-        ).first()
+        stmt = select(EditHistory).where(
+            EditHistory.campaign_id == campaign_id,
+            EditHistory.scene_index == scene_index,
+            EditHistory.status.in_(ACTIVE_STATUSES),
+        )
+        if variation is not None:
+            stmt = stmt.where(EditHistory.variation == variation)
+        row = session.scalars(stmt).first()
     if row is None:  # it ended meanwhile
         return ConflictError(f"Scene {scene_index} was being edited; try again")
     since = (datetime.now(UTC) - row.timestamp).total_seconds()
@@ -321,8 +331,8 @@ def fail(ctx: Atelier, run: EditRun, message: str) -> None:
             settle_campaign(session, run.campaign_id, failed=message, spent=Decimal(str(run.total)))
 
 
-#: Renders the final again from these scene keys under this version suffix (used under the lock).
-Rerender = Callable[[list[str], str], StoredVideo]
+#: Renders the final again from these scene keys under this version suffix, with this music (under the lock).
+Rerender = Callable[[list[str], str, str | None], StoredVideo]
 
 
 def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None:
@@ -346,7 +356,8 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
             raise LeaseLost(
                 "this edit was closed while it ran (its process lost its lease); nothing was changed"
             )
-        cj = copy.deepcopy(c.campaign_json)
+        v = run.snapshot.keys.variation
+        cj = variations.view(c.campaign_json, v)
         scene = cj["scenes"][run.scene_index]
         if scene.get("video_key") != run.scene.get("video_key"):
             raise ConflictError(
@@ -356,14 +367,16 @@ def commit(ctx: Atelier, run: EditRun, rerender: Rerender) -> StoredVideo | None
         final = run.final
         if final is not None and c.version != run.snapshot.base_version:
             # Another scene changed meanwhile: the final must include it. Re-render under the lock.
-            final = rerender([s["video_key"] for s in cj["scenes"]], run.version(c.version))
+            final = rerender(
+                [s["video_key"] for s in cj["scenes"]], run.version(c.version), cj.get("audio_url")
+            )
         _update_scene(scene, run)
         if final is None:
             cj["final_stale"] = True  # the group's last edit renders it
         else:
             cj["final_video_key"], cj["final_thumbnail_key"] = final.key, final.thumbnail_key
             cj.pop("final_stale", None)
-        c.campaign_json = cj
+        c.campaign_json = variations.put(c.campaign_json, v, cj)
         c.version = c.version + 1
         run.duration = run.elapsed
         _complete_row(row, run, final)

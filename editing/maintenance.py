@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from editing import queries
+from editing import queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, FinalVersion, SceneVersion
@@ -55,9 +55,12 @@ class GcReport:
 
 
 def _campaign_keys(cj: dict[str, Any]) -> set[str]:
-    keys = {cj.get("final_video_key"), cj.get("final_thumbnail_key"), cj.get("audio_url")}
-    for scene in cj.get("scenes", []):
-        keys |= {scene.get("video_key"), scene.get("thumbnail_key")}
+    """Every key campaign_json names, in every variation (the music of each too), and the packshot."""
+    keys: set[str | None] = {cj.get("product_image_key")}
+    for one in (variations.view(cj, v) for v in variations.indices(cj)):
+        keys |= {one.get("final_video_key"), one.get("final_thumbnail_key"), one.get("audio_url")}
+        for scene in one.get("scenes", []):
+            keys |= {scene.get("video_key"), scene.get("thumbnail_key")}
     return {k for k in keys if k}
 
 
@@ -92,6 +95,12 @@ def referenced_keys(ctx: Atelier, campaign_id: uuid.UUID | None = None) -> dict[
             edits = edits.where(EditHistory.campaign_id == campaign_id)
         for cid, *keys in session.execute(edits):
             out |= dict.fromkeys(_edit_keys([tuple(keys)]), str(cid))
+        music = select(EditHistory.campaign_id, EditHistory.plan).where(EditHistory.method == "music")
+        if campaign_id is not None:
+            music = music.where(EditHistory.campaign_id == campaign_id)
+        for cid, plan in session.execute(music):  # every music bed a change replaced stays too
+            beds = ((plan or {}).get("audio_before"), (plan or {}).get("audio_after"))
+            out |= dict.fromkeys((k for k in beds if k), str(cid))
         for table in (SceneVersion, FinalVersion):  # every version stays playable (an imported final)
             stmt = select(table.campaign_id, table.video_key, table.thumbnail_key)
             if campaign_id is not None:

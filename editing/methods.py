@@ -33,6 +33,7 @@ class Method(StrEnum):
     REVERT = "revert"  # an earlier version made current again
     UPLOAD = "upload"  # a clip a person uploaded
     IMPORT = "import"  # brought in with an imported campaign
+    MUSIC = "music"  # the campaign's music replaced by an upload (an edit of no scene)
 
 
 #: What the edit dialog and `edit --method` accept.

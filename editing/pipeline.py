@@ -3,6 +3,7 @@
 A regeneration:  rewrite_prompt → generate_scene → store_scene → render_final → save
 A quick adjust:  rewrite_prompt → adjust_scene → store_scene → render_final → save
 A revert:        restore_scene → render_final → save
+An upload:       take_upload → store_scene → render_final → save
 
 Every file is written under a new, write-once key before the database commit, and the
 commit (:func:`editing.ledger.commit`) is the moment the edit becomes visible. A failure
@@ -22,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from editing import assets, ledger, queries, versions
+from editing import assets, ledger, queries, variations, versions
 from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import EditHistory
@@ -48,6 +49,9 @@ from editing.service import EditService
 from editing.storage.keys import thumbnail_key
 from editing.versions import revert_plan
 
+if TYPE_CHECKING:
+    from editing.uploads import UploadedClip
+
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +62,7 @@ class Step(StrEnum):
     GENERATE_SCENE = "generate_scene"
     ADJUST_SCENE = "adjust_scene"
     RESTORE_SCENE = "restore_scene"
+    TAKE_UPLOAD = "take_upload"
     STORE_SCENE = "store_scene"
     RENDER_FINAL = "render_final"
     SAVE = "save"
@@ -77,6 +82,7 @@ _LABELS = {
     Step.GENERATE_SCENE: ("Generate scene", "rendering the scene"),
     Step.ADJUST_SCENE: ("Adjust scene", "grading the current clip"),
     Step.RESTORE_SCENE: ("Restore version", "fetching the earlier version"),
+    Step.TAKE_UPLOAD: ("Take the upload", "taking the uploaded clip"),
     Step.STORE_SCENE: ("Store scene", "normalizing and storing"),
     Step.RENDER_FINAL: ("Render final video", "joining scenes and mixing audio"),
     Step.SAVE: ("Save", "saving the campaign"),
@@ -91,6 +97,7 @@ _METHOD_STEPS: dict[Method, tuple[Step, ...]] = {
     ),
     Method.ADJUST: (Step.REWRITE_PROMPT, Step.ADJUST_SCENE, Step.STORE_SCENE, Step.RENDER_FINAL, Step.SAVE),
     Method.REVERT: (Step.RESTORE_SCENE, Step.RENDER_FINAL, Step.SAVE),
+    Method.UPLOAD: (Step.TAKE_UPLOAD, Step.STORE_SCENE, Step.RENDER_FINAL, Step.SAVE),
 }
 
 
@@ -164,16 +171,20 @@ class SceneEditPipeline:
         keep_length: bool = True,
         source_version: int | None = None,
         plan: dict[str, Any] | None = None,
+        upload: UploadedClip | None = None,
+        variation: int | None = None,
     ) -> None:
         """Validate the request; nothing is written until :meth:`run`.
 
         ``method`` is auto (a quick adjust when the instruction is wholly grading or timing,
         else a regeneration), adjust, regenerate, or revert (to ``source_version``). ``plan``
-        is what an accepted edit's row fixed (its method is then taken as it is).
+        is what an accepted edit's row fixed (its method is then taken as it is). ``variation``
+        is the one edited (None: the selected one).
 
         Raises:
             InputError: empty / over-long instruction, scene index out of range (negative too),
-                a quick adjust the instruction cannot be, or a revert to a version that does not exist.
+                a quick adjust the instruction cannot be, a revert to a version that does not exist,
+                or an unknown variation.
             NotFoundError: unknown campaign, or one of another brand.
         """
         self.ctx = ctx
@@ -183,18 +194,24 @@ class SceneEditPipeline:
         self.on_progress = on_progress
         self.progress = Progress(on_progress)
         self.edit_id: uuid.UUID | None = None  # set for an edit accepted earlier (a job)
+        self.upload = upload  # the checked, normalized clip of an upload (editing.uploads)
         with ctx.db.Session() as session:
             campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
             self.campaign_id = campaign.id
-            cj = campaign.campaign_json
+            self.variation = variations.resolve(campaign.campaign_json, variation)
+            cj = variations.view(campaign.campaign_json, self.variation)
             self.scene_index = validate_scene_index(scene_index, len(cj.get("scenes", [])))
             if plan is not None:
                 self.method, self.plan = Method(method), plan
             elif method == Method.REVERT:
                 self.method, self.plan = (
                     Method.REVERT,
-                    revert_plan(session, campaign, scene_index, source_version),
+                    revert_plan(session, campaign, scene_index, source_version, self.variation),
                 )
+            elif method == Method.UPLOAD:
+                if upload is None:
+                    raise InputError("An upload needs the uploaded clip")
+                self.method, self.plan = Method.UPLOAD, {"upload": upload.filename}
             else:
                 self.method, self.plan = decide(
                     cj, self.scene_index, self.instruction.text, method, keep_length
@@ -219,7 +236,7 @@ class SceneEditPipeline:
                 row.edit_prompt,
                 row.user_name,
             )
-            method, plan = row.method, dict(row.plan or {})
+            method, plan, variation = row.method, dict(row.plan or {}), row.variation
         pipeline = cls(
             campaign_id,
             scene_index,
@@ -229,6 +246,7 @@ class SceneEditPipeline:
             on_progress=on_progress,
             method=method,
             plan=plan,
+            variation=variation,
         )
         pipeline.edit_id = edit_id
         return pipeline
@@ -240,6 +258,7 @@ class SceneEditPipeline:
             Step.GENERATE_SCENE: self.generate_scene,
             Step.ADJUST_SCENE: self.adjust_scene,
             Step.RESTORE_SCENE: self.restore_scene,
+            Step.TAKE_UPLOAD: self.take_upload,
             Step.STORE_SCENE: self.store_scene,
             Step.RENDER_FINAL: self.render_final,
             Step.SAVE: self.save,
@@ -281,6 +300,7 @@ class SceneEditPipeline:
                 lease_key=lease_key,
                 method=self.method,
                 plan=self.plan,
+                variation=self.variation,
             )
         if run is not None:  # from now on, progress is on the edit's row for everyone to follow
             from editing.jobs.progress import ProgressWriter
@@ -371,6 +391,8 @@ class SceneEditPipeline:
         """Render the scene; a paid prediction is created once and resumed, never paid twice."""
         assert run.prompt_edit is not None
         generator = self.ctx.video_generator()
+        gen_dir = run.work / "generated"
+        gen_dir.mkdir()
         request = SceneRequest(
             prompt=run.prompt_edit.modified_prompt,
             style_spec=run.snapshot.style_spec,
@@ -379,9 +401,8 @@ class SceneEditPipeline:
             perfume_name=run.snapshot.perfume_name,
             seed=int(run.scene.get("seed", run.scene_index)),
             fmt=self.ctx.video_format,
+            product_image=self._packshot(run, gen_dir),
         )
-        gen_dir = run.work / "generated"
-        gen_dir.mkdir()
         # A paid prediction recorded by an earlier attempt of this edit is resumed, never paid twice.
         recorded = run.recorded
         resume = recorded.prediction_id if recorded.video_provider == generator.name else None
@@ -392,6 +413,14 @@ class SceneEditPipeline:
             self.ctx, run, video_provider=gen.provider or generator.name, prediction_id=gen.prediction_id
         )
         return f"{request.duration:g}s scene from {gen.provider or generator.name}"
+
+    def _packshot(self, run: EditRun, work: Path) -> Path | None:
+        """The campaign's product image (checked against its SHA-256), for the generator; None without one."""
+        key = run.snapshot.product_image_key
+        if not key:
+            return None
+        path, _ = assets.fetch_verified(self.ctx.vault, key, work, "packshot" + Path(key).suffix)
+        return path
 
     def _generate_once(
         self,
@@ -463,6 +492,26 @@ class SceneEditPipeline:
         ledger.record(self.ctx, run, modified_prompt=prompt, changes_summary=summary, scene_key_after=key)
         return summary
 
+    def take_upload(self, run: EditRun) -> str:
+        """The uploaded clip, already checked and normalized (:mod:`editing.uploads`): nothing paid.
+
+        The scene keeps its prompt (a later regeneration starts from it); its length becomes the clip's.
+
+        Raises:
+            InputError: the clip is gone (an upload resumed by another process); nothing is recorded.
+        """
+        if self.upload is None or not self.upload.path.is_file():
+            raise InputError("The uploaded clip is no longer here (its process stopped); upload it again")
+        clip = self.upload
+        run.scene_path = clip.path
+        if abs(clip.duration - float(run.scene.get("duration", 4))) > 1e-6:
+            run.new_duration = clip.duration
+        prompt = run.scene.get("background_prompt", "")
+        summary = f"Replaced by the uploaded clip {clip.filename} ({clip.source})"
+        run.prompt_edit = PromptEdit(prompt, summary, cost=0.0, provider="upload")
+        ledger.record(self.ctx, run, modified_prompt=prompt, changes_summary=summary, video_provider="upload")
+        return summary
+
     def store_scene(self, run: EditRun) -> str:
         """Normalize the new scene to the campaign's format and store it under a new key."""
         if run.scene_path is None:  # a generated scene: normalized here (an adjusted one already is)
@@ -486,15 +535,20 @@ class SceneEditPipeline:
     def save(self, run: EditRun) -> str:
         """Commit: the moment the edit becomes visible."""
         run.final = ledger.commit(
-            self.ctx, run, rerender=lambda keys, version: self._rerender(run, keys, version)
+            self.ctx, run, rerender=lambda keys, version, audio: self._rerender(run, keys, version, audio)
         )
         log.info("scene edit complete: %.1fs, $%.4f", run.duration, run.total)
         return f"edit {run.edit_id} saved"
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _render(self, run: EditRun, scene_keys: list[str], version: str) -> assets.StoredVideo:
-        """The final from the stored scenes (each checked against its recorded SHA-256) and the new one."""
+    def _render(
+        self, run: EditRun, scene_keys: list[str], version: str, audio_key: str | None = None
+    ) -> assets.StoredVideo:
+        """The final from the stored scenes (each checked against its recorded SHA-256) and the new one.
+
+        The music is the campaign's as the edit found it, unless ``audio_key`` (the music now) is given.
+        """
         assert run.scene_path is not None and run.new_scene is not None
         render_dir = Path(tempfile.mkdtemp(dir=run.work, prefix="render-"))
         storage = self.ctx.storage
@@ -510,7 +564,7 @@ class SceneEditPipeline:
         local = assets.render_final(
             storage,
             paths,
-            run.snapshot.audio_key,
+            audio_key or run.snapshot.audio_key,
             render_dir,
             fmt=self.ctx.video_format,
             cache_dir=self.ctx.settings.cache_dir,
@@ -521,10 +575,12 @@ class SceneEditPipeline:
         run.finals += stored.keys
         return stored
 
-    def _rerender(self, run: EditRun, scene_keys: list[str], version: str) -> assets.StoredVideo:
-        """The final again (under the campaign lock), with the scenes another edit committed meanwhile."""
+    def _rerender(
+        self, run: EditRun, scene_keys: list[str], version: str, audio_key: str | None
+    ) -> assets.StoredVideo:
+        """The final again (under the campaign lock), with the scenes and music committed meanwhile."""
         stale = run.final
-        final = self._render(run, scene_keys, version)
+        final = self._render(run, scene_keys, version, audio_key)
         if stale is not None:
             assets.delete_quietly(self.ctx.storage, stale.keys, "stale final")
         return final
@@ -593,8 +649,9 @@ def edit_scene(
     on_progress: ProgressCallback | None = None,
     method: str = DEFAULT_METHOD,
     keep_length: bool = True,
+    variation: int | None = None,
 ) -> dict[str, Any]:
-    """Validate and run one scene edit in this thread (tests, benchmarks, `edit --direct`)."""
+    """Validate and run one scene edit of a variation (None: the selected one) in this thread."""
     pipeline = SceneEditPipeline(
         campaign_id,
         scene_index,
@@ -605,5 +662,6 @@ def edit_scene(
         on_progress=on_progress,
         method=method,
         keep_length=keep_length,
+        variation=variation,
     )
     return pipeline.run()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from editing import budgets, estimates, queries
+from editing import budgets, estimates, queries, variations
 from editing.access import EDITING, Scope, actor
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory, Preview
@@ -179,28 +179,21 @@ def preview_edit(
     brand: Scope = None,
     user: str | None = None,
     keep_length: bool = True,
+    variation: int | None = None,
 ) -> PreviewResult:
-    """Rewrite the prompt (only), record it, and offer the methods with their estimates.
+    """Rewrite a scene's prompt (only) in ``variation`` (None: the selected), record it, offer methods.
 
     Raises:
-        InputError: a bad instruction or index, or one nothing can be made of (nothing recorded).
+        InputError: a bad instruction, index or variation, or one nothing can be made of (nothing recorded).
         NotFoundError: unknown campaign, or one ``brand`` may not see.
         ProviderError: the prompt editor failed (tokens it billed are recorded as spend).
     """
     instruction = Instruction.parse(edit_instruction)
     user = actor(brand, user or ctx.settings.user)
-    with ctx.db.Session() as session:
-        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
-        cj = campaign.campaign_json
-        validate_scene_index(scene_index, len(cj.get("scenes", [])))
-        cid, scene, variation = (
-            campaign.id,
-            cj["scenes"][scene_index],
-            int(cj.get("selected_variation_index", 0)),
-        )
-        plan = scene_plan(cj, scene_index, instruction.text, keep_length=keep_length)
-        rewrite = ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction.text)
-        budgets.hold(session, campaign, rewrite)  # even the rewrite's tokens are spend
+    cid, cj, variation, plan = _checked(
+        ctx, campaign_id, scene_index, instruction, brand, keep_length, variation
+    )
+    scene = cj["scenes"][scene_index]
     row = Preview(id=uuid.uuid4(), campaign_id=cid, variation=variation, scene_index=scene_index)
     row.instruction, row.original_prompt, row.user_name = (
         instruction.text,
@@ -237,8 +230,37 @@ def preview_edit(
     )
 
 
+def _checked(
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    instruction: Instruction,
+    brand: Scope,
+    keep_length: bool,
+    variation: int | None,
+) -> tuple[uuid.UUID, dict[str, Any], int, MethodPlan]:
+    """The campaign, the variation's view of it and the methods' plan of a preview that may go
+    ahead; even the rewrite's tokens are spend, so a budget they do not fit refuses it."""
+    with ctx.db.Session() as session:
+        campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
+        variation = variations.resolve(campaign.campaign_json, variation)
+        cj = variations.view(campaign.campaign_json, variation)
+        validate_scene_index(scene_index, len(cj.get("scenes", [])))
+        plan = scene_plan(cj, scene_index, instruction.text, keep_length=keep_length)
+        scene = cj["scenes"][scene_index]
+        rewrite = ctx.prompt_editor().estimate_cost(scene.get("background_prompt", ""), instruction.text)
+        budgets.hold(session, campaign, rewrite)
+        return campaign.id, cj, variation, plan
+
+
 def claim_preview(
-    session: Session, preview_id: str | uuid.UUID, *, campaign: Campaign, scene_index: int, edit_id: uuid.UUID
+    session: Session,
+    preview_id: str | uuid.UUID,
+    *,
+    campaign: Campaign,
+    scene_index: int,
+    edit_id: uuid.UUID,
+    variation: int | None = None,
 ) -> Preview:
     """Take a preview for an edit, in the edit's transaction (the row is locked until it commits).
 
@@ -246,7 +268,7 @@ def claim_preview(
 
     Raises:
         NotFoundError: no such preview for this campaign.
-        InputError: it is for another scene, or the scene changed since (preview again).
+        InputError: it is for another scene or variation, or the scene changed since (preview again).
         ConflictError: another edit is using it.
     """
     pid = queries.parse_uuid(preview_id, "Preview")
@@ -257,11 +279,15 @@ def claim_preview(
         raise InputError(f"Preview {preview_id} failed ({row.error}); preview again")
     if row.scene_index != scene_index:
         raise InputError(f"Preview {preview_id} is for scene {row.scene_index}, not scene {scene_index}")
+    variation = variations.resolve(campaign.campaign_json, variation)
+    if row.variation != variation:
+        raise InputError(f"Preview {preview_id} is for variation {row.variation}, not variation {variation}")
     if row.used_by_edit_id is not None:
         status = session.scalar(select(EditHistory.status).where(EditHistory.edit_id == row.used_by_edit_id))
         if status not in (None, "failed"):
             raise ConflictError(f"Preview {preview_id} was already used by edit {row.used_by_edit_id}")
-    prompt = campaign.campaign_json["scenes"][scene_index].get("background_prompt", "")
+    scene = variations.view(campaign.campaign_json, variation)["scenes"][scene_index]
+    prompt = scene.get("background_prompt", "")
     if row.original_prompt != prompt:
         raise InputError("The scene changed since this preview; preview the edit again")
     row.used_by_edit_id = edit_id
@@ -304,6 +330,7 @@ def preview_all(
     brand: Scope = None,
     user: str | None = None,
     keep_length: bool = True,
+    variation: int | None = None,
 ) -> GroupPreview:
     """Preview one instruction on every scene ("edit all scenes"): per-scene previews and a total.
 
@@ -313,13 +340,21 @@ def preview_all(
     """
     instruction = Instruction.parse(edit_instruction)
     with ctx.db.Session() as session:
-        count = len(queries.load_campaign(campaign_id, session=session, brand=brand).campaign_json["scenes"])
+        cj = queries.load_campaign(campaign_id, session=session, brand=brand).campaign_json
+        count = len(variations.view(cj, variation)["scenes"])
     previews: dict[int, PreviewResult] = {}
     refused: dict[int, str] = {}
     for index in range(count):
         try:
             previews[index] = preview_edit(
-                ctx, campaign_id, index, instruction.text, brand=brand, user=user, keep_length=keep_length
+                ctx,
+                campaign_id,
+                index,
+                instruction.text,
+                brand=brand,
+                user=user,
+                keep_length=keep_length,
+                variation=variation,
             )
         except (UnmappableInstructionError, NotApplicableError) as exc:
             refused[index] = str(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from editing import queries, versions
+from editing import queries, variations, versions
 from editing.access import Scope
 from editing.context import Atelier
 from editing.domain import validate_scene_index
@@ -28,8 +28,9 @@ def revert_scene(
     brand: Scope = None,
     user: str | None = None,
     on_progress: ProgressCallback | None = None,
+    variation: int | None = None,
 ) -> dict[str, Any]:
-    """Make ``version`` of the scene current again; returns the edit's result dict.
+    """Make ``version`` of the scene (of ``variation``; None: the selected one) current again.
 
     Raises:
         InputError: a scene index out of range, a version that does not exist, or the current one.
@@ -48,6 +49,7 @@ def revert_scene(
         on_progress=on_progress,
         method=Method.REVERT,
         source_version=version,
+        variation=variation,
     )
     return pipeline.run()
 
@@ -59,6 +61,7 @@ def undo_last_edit(
     *,
     brand: Scope = None,
     user: str | None = None,
+    variation: int | None = None,
 ) -> dict[str, Any]:
     """Go back to the version before the current one (an undo is a revert, and can be undone).
 
@@ -67,10 +70,12 @@ def undo_last_edit(
     """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        cj = campaign.campaign_json
+        variation = variations.resolve(campaign.campaign_json, variation)
+        cj = variations.view(campaign.campaign_json, variation)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
-        variation = int(cj.get("selected_variation_index", 0))
         rows = versions.scene_version_rows(session, campaign.id, variation, scene_index)
     if len(rows) < 2:
         raise InputError(f"Scene {scene_index} has not been edited; there is nothing to undo")
-    return revert_scene(ctx, campaign_id, scene_index, rows[-2].version, brand=brand, user=user)
+    return revert_scene(
+        ctx, campaign_id, scene_index, rows[-2].version, brand=brand, user=user, variation=variation
+    )

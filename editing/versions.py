@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from editing import queries
+from editing import queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.db.models import Campaign, FinalVersion, SceneVersion
@@ -160,19 +160,24 @@ def scene_version_rows(
 
 
 def list_scene_versions(
-    ctx: Atelier, campaign_id: str | uuid.UUID, scene_index: int, *, brand: Scope = None
+    ctx: Atelier,
+    campaign_id: str | uuid.UUID,
+    scene_index: int,
+    *,
+    brand: Scope = None,
+    variation: int | None = None,
 ) -> list[SceneVersionInfo]:
-    """Every version of a scene, oldest first; the last one is current.
+    """Every version of a scene of a variation (None: the selected one), oldest first; the last is current.
 
     Raises:
         NotFoundError: unknown campaign, or one ``brand`` may not see.
-        InputError: scene index out of range.
+        InputError: scene index or variation out of range.
     """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        cj = campaign.campaign_json
+        variation = variations.resolve(campaign.campaign_json, variation)
+        cj = variations.view(campaign.campaign_json, variation)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
-        variation = int(cj.get("selected_variation_index", 0))
         rows = scene_version_rows(session, campaign.id, variation, scene_index)
     last = len(rows) - 1
     return [
@@ -196,12 +201,12 @@ def list_scene_versions(
 
 
 def list_final_versions(
-    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None, variation: int | None = None
 ) -> list[FinalVersionInfo]:
-    """Every final of the campaign's selected variation, oldest first; the last one is current."""
+    """Every final of a variation (None: the selected one), oldest first; the last one is current."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        variation = int(campaign.campaign_json.get("selected_variation_index", 0))
+        variation = variations.resolve(campaign.campaign_json, variation)
         rows = list(
             session.scalars(
                 select(FinalVersion)
@@ -227,7 +232,7 @@ def list_final_versions(
 
 
 def revert_plan(
-    session: Session, campaign: Campaign, scene_index: int, version: int | None
+    session: Session, campaign: Campaign, scene_index: int, version: int | None, variation: int | None = None
 ) -> dict[str, Any]:
     """The plan of a revert of scene ``scene_index`` to ``version`` (what its edit row records).
 
@@ -236,7 +241,7 @@ def revert_plan(
     """
     if version is None:
         raise InputError("Say which version to go back to")
-    variation = int(campaign.campaign_json.get("selected_variation_index", 0))
+    variation = variations.resolve(campaign.campaign_json, variation)
     rows = scene_version_rows(session, campaign.id, variation, scene_index)
     numbers = [r.version for r in rows]
     if version not in numbers:
@@ -278,3 +283,37 @@ def first_versions(session: Session, campaign_id: uuid.UUID, variation: int) -> 
         )
     ).all()
     return {int(i): str(k) for i, k in rows}
+
+
+def record_first_versions(
+    session: Session,
+    campaign_id: uuid.UUID,
+    one: dict[str, Any],
+    variation: int,
+    *,
+    user: str,
+    method: str = "original",
+) -> None:
+    """Version 1 of every scene of a variation (``one``: its view of campaign_json) and of its final."""
+    for i, scene in enumerate(one.get("scenes", [])):
+        record_scene_version(
+            session,
+            campaign_id=campaign_id,
+            variation=variation,
+            scene_index=i,
+            video_key=scene["video_key"],
+            thumbnail_key=scene.get("thumbnail_key"),
+            prompt=scene.get("background_prompt", ""),
+            duration=float(scene.get("duration", 4)),
+            method=method,
+            user=user,
+        )
+    if one.get("final_video_key"):
+        record_final_version(
+            session,
+            campaign_id=campaign_id,
+            variation=variation,
+            video_key=one["final_video_key"],
+            thumbnail_key=one.get("final_thumbnail_key"),
+            user=user,
+        )

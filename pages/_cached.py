@@ -15,6 +15,7 @@ from datetime import date
 import streamlit as st
 
 from editing import campaigns, spend
+from editing.access import Scope
 from editing.domain import HistoryRow
 from pages._common import get_ctx
 
@@ -31,30 +32,30 @@ def _period(since: date | None, until: date | None) -> spend.Period:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def history_rows(version: int, brand: str | None, limit: int) -> list[HistoryRow]:
+def history_rows(version: int, brand: Scope, limit: int) -> list[HistoryRow]:
     return campaigns.history_rows(get_ctx(), brand=brand, limit=limit)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def count_edits(version: int, brand: str | None) -> int:
+def count_edits(version: int, brand: Scope) -> int:
     return campaigns.count_edits(get_ctx(), brand=brand)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def kpis(version: int, brand: str | None, since: date | None, until: date | None, today: date) -> spend.Kpis:
+def kpis(version: int, brand: Scope, since: date | None, until: date | None, today: date) -> spend.Kpis:
     return spend.kpis(get_ctx(), brand=brand, period=_period(since, until), on=today)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def breakdown(
-    version: int, brand: str | None, dimension: str, since: date | None, until: date | None
+    version: int, brand: Scope, dimension: str, since: date | None, until: date | None
 ) -> list[spend.Slice]:
     return spend.breakdown(get_ctx(), spend.Dimension(dimension), brand=brand, period=_period(since, until))
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def drill_down(
-    version: int, brand: str | None, dimension: str, key: str, since: date | None, until: date | None
+    version: int, brand: Scope, dimension: str, key: str, since: date | None, until: date | None
 ) -> list[spend.EditLine]:
     period = _period(since, until)
     return spend.drill_down(get_ctx(), spend.Dimension(dimension), key, brand=brand, period=period)
@@ -62,20 +63,20 @@ def drill_down(
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def most_expensive(
-    version: int, brand: str | None, since: date | None, until: date | None, limit: int
+    version: int, brand: Scope, since: date | None, until: date | None, limit: int
 ) -> list[spend.EditLine]:
     return spend.most_expensive(get_ctx(), brand=brand, period=_period(since, until), limit=limit)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def burn_down(version: int, brand: str | None, today: date) -> spend.BurnDown:
+def burn_down(version: int, brand: Scope, today: date) -> spend.BurnDown:
     return spend.burn_down(get_ctx(), brand=brand, on=today)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def audit(
     version: int,
-    brand: str | None,
+    brand: Scope,
     since: date | None,
     until: date | None,
     actor: str | None,
@@ -87,7 +88,7 @@ def audit(
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def audit_filters(version: int, brand: str | None) -> tuple[list[str], list[str]]:
+def audit_filters(version: int, brand: Scope) -> tuple[list[str], list[str]]:
     """Everyone and every action the audit view can be filtered by."""
     ctx = get_ctx()
     return spend.audit_actors(ctx, brand=brand), spend.audit_actions(ctx, brand=brand)

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from editing import campaigns, spend
-from editing.config import ENV_FIELDS, load_settings
+from editing import access, campaigns, spend
+from editing.access import Access, Scope
+from editing.config import ENV_FIELDS, LOCAL_USER, load_settings
 from editing.context import Atelier
 from editing.errors import AtelierError
 from editing.jobs.runner import Worker
@@ -89,13 +90,13 @@ def sidebar() -> None:
             st.rerun()
     with st.sidebar:
         st.markdown("### ✦ Atelier")
-        st.caption(f"Signed in as **{label(ctx.settings.user)}**")
+        account()
         fixed = ctx.settings.brand
         if fixed:
             st.session_state["brand"] = fixed
             st.caption(f"Brand: **{label(fixed)}**")
         else:
-            _sticky_select("Brand", campaigns.list_brands(ctx), "brand")
+            _sticky_select("Brand", campaigns.list_brands(ctx, brand=person()), "brand")
         rows = campaigns.list_campaigns(ctx, brand=current_brand())
         if not rows:
             st.info("No campaigns yet for this brand.")
@@ -116,6 +117,46 @@ def campaign_labels(rows: list[tuple[str, str]]) -> dict[str, str]:
     for _, name in rows:
         seen[name] = seen.get(name, 0) + 1
     return {cid: name if seen[name] == 1 else f"{name} · {cid[:6]}" for cid, name in rows}
+
+
+#: The session key holding the signed-in email, once editing.team recorded the sign-in.
+SIGNED_IN = "signed_in_email"
+
+
+def auth_configured() -> bool:
+    """Whether sign-in is on: an ``[auth]`` section in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def current_user() -> str:
+    """Who acts: the signed-in email (recorded on edits, checked by editing/), or the local user
+    when sign-in is not configured. Never the local user when it is: the page stops instead."""
+    if not auth_configured():
+        return LOCAL_USER
+    email = st.session_state.get(SIGNED_IN)
+    if not email:
+        st.stop()
+    return str(email)
+
+
+def account() -> None:
+    """Who is signed in, with a Sign out button; or, without sign-in, that the app runs as one local user."""
+    if not auth_configured():
+        st.caption(
+            "Local mode — no sign-in", help="Add an [auth] section to .streamlit/secrets.toml to sign in."
+        )
+        return
+    name = st.user.get("name") or ""
+    if name:
+        st.caption(f"Signed in as **{label(name)}** · {label(current_user())}")
+    else:
+        st.caption(f"Signed in as **{label(current_user())}**")
+    if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.session_state.pop(SIGNED_IN, None)
+        st.logout()
 
 
 def _sticky_select(title: str, options: list[str], state_key: str, fmt: Callable[[str], str] = str) -> None:
@@ -206,8 +247,25 @@ def period_picker(page: str) -> spend.Period:
     return spend.ALL_TIME
 
 
-def current_brand() -> str | None:
-    return st.session_state.get("brand") or get_ctx().settings.brand
+def current_brand() -> Scope:
+    """The scope every page passes to editing/ (its ``brand=``): the signed-in person's roles,
+    narrowed to the brand picked in the sidebar; in local mode, the brand picked."""
+    picked = st.session_state.get("brand") or get_ctx().settings.brand
+    who = person()
+    return picked if who is None else who.narrowed(picked)
+
+
+def person() -> Access | None:
+    """The signed-in person's roles (None in local mode: one user who may do everything)."""
+    if not auth_configured():
+        return None
+    return _roles(current_user())
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _roles(email: str) -> Access:
+    """Roles change on the Admin page: read again after two seconds at most."""
+    return access.access_for(get_ctx(), email)
 
 
 def current_campaign() -> str | None:

@@ -7,18 +7,21 @@ and the typed preview in session state, and follows the edit's progress from the
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import streamlit as st
 
+from editing import approvals
 from editing.domain import MAX_INSTRUCTION_CHARS, SceneInfo
-from editing.errors import AtelierError, NotApplicableError, UnmappableInstructionError
+from editing.errors import AtelierError, BudgetExceededError, NotApplicableError, UnmappableInstructionError
 from editing.finals import settle_group
 from editing.jobs.group import GroupStatus, group_status
 from editing.jobs.queue import EditRequest, JobStatus, edit_status, submit_edit, submit_group
 from editing.pipeline import steps_of
 from editing.preview import GroupPreview, MethodOption, PreviewResult, preview_all, preview_edit
-from pages._common import current_brand, get_ctx, guarded, role_label
+from pages._common import current_brand, current_user, get_ctx, guarded, role_label
 from pages._safe import diff_md, label, md
+from pages._variations import current_variation
 
 #: What each method is called in the dialog.
 METHOD_NAMES = {"adjust": "Quick adjust", "regenerate": "Regenerate", "revert": "Revert", "upload": "Upload"}
@@ -45,12 +48,37 @@ def open_group_dialog() -> None:
     st.session_state.pop("last_edit", None)
 
 
-def refused(exc: AtelierError) -> None:
-    """A request the editor turned down: nothing was spent or changed (not an edit that failed)."""
+def refused(exc: AtelierError, ask: ApprovalAsk | None = None) -> None:
+    """A request the editor turned down: nothing was spent or changed (not an edit that failed).
+
+    Over budget, the person may ask a manager to approve that one edit (``ask``).
+    """
     if isinstance(exc, UnmappableInstructionError | NotApplicableError):
         st.warning(f"Refused: nothing was spent or changed. {md(exc)}", icon=":material/block:")
-    else:
-        st.error(md(exc), icon=":material/error:")
+        return
+    st.error(md(exc), icon=":material/error:")
+    if isinstance(exc, BudgetExceededError) and ask is not None:
+        st.button("Ask a manager to approve this edit", icon=":material/approval:", key="ask_approval",
+                  on_click=ask_approval, args=(ask, str(exc)))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ApprovalAsk:
+    """An edit refused by a budget, as it would be submitted."""
+
+    campaign_id: str
+    scene_index: int
+    instruction: str
+    request: dict[str, object]
+
+
+def ask_approval(ask: ApprovalAsk, reason: str) -> None:
+    asked = guarded(approvals.request_approval, get_ctx(), ask.campaign_id, ask.scene_index, ask.instruction,
+                    reason=reason, brand=current_brand(), request=ask.request)  # fmt: skip
+    if asked is not None:
+        close_dialog()
+        st.toast("Sent to the brand's managers: the edit runs once one approves it (Budgets page).",
+                 icon=":material/approval:")  # fmt: skip
 
 
 def progress_line(job: JobStatus) -> str:
@@ -121,11 +149,18 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
         if want_preview:
             with st.spinner("Rewriting the prompt…"):
                 found = preview_edit(
-                    ctx, campaign_id, scene.scene_index, instruction, brand=brand, keep_length=keep
+                    ctx,
+                    campaign_id,
+                    scene.scene_index,
+                    instruction,
+                    brand=brand,
+                    user=current_user(),
+                    keep_length=keep,
+                    variation=current_variation(),
                 )
             st.session_state["edit_preview"] = found
         else:
-            request = EditRequest(keep_length=keep)
+            request = EditRequest(keep_length=keep, variation=current_variation())
             key = st.session_state.get("edit_key")
             response = submit_edit(
                 ctx,
@@ -133,12 +168,13 @@ def edit_dialog(campaign_id: str, scene: SceneInfo, running: JobStatus | None) -
                 scene.scene_index,
                 instruction,
                 brand=brand,
+                user=current_user(),
                 idempotency_key=key,
                 request=request,
             )
             st.session_state["edit_following"] = response.edit_id
     except AtelierError as exc:
-        refused(exc)
+        refused(exc, ApprovalAsk(campaign_id, scene.scene_index, instruction, {"keep_length": keep}))
         return
     st.rerun()
 
@@ -170,12 +206,23 @@ def show_preview(campaign_id: str, preview: PreviewResult) -> None:
         st.rerun()
     if go.button("Generate", type="primary", icon=":material/auto_awesome:", width="stretch"):
         corrected = prompt if prompt != preview.modified_prompt else None
-        request = EditRequest(method=chosen, preview_id=preview.preview_id, prompt=corrected)
-        response = guarded(submit_edit, get_ctx(), campaign_id, preview.scene_index, brand=current_brand(),
-                           idempotency_key=st.session_state.get("edit_key"), request=request)  # fmt: skip
-        if response is not None:
-            st.session_state["edit_following"] = response.edit_id
-            st.rerun()
+        request = EditRequest(
+            method=chosen, preview_id=preview.preview_id, prompt=corrected, variation=current_variation()
+        )
+        try:
+            key = st.session_state.get("edit_key")
+            response = submit_edit(get_ctx(), campaign_id, preview.scene_index, "", brand=current_brand(),
+                                   user=current_user(), idempotency_key=key, request=request)  # fmt: skip
+        except AtelierError as exc:
+            asked: dict[str, object] = {
+                "method": chosen,
+                "preview_id": preview.preview_id,
+                "prompt": corrected,
+            }
+            refused(exc, ApprovalAsk(campaign_id, preview.scene_index, preview.instruction, asked))
+            return
+        st.session_state["edit_following"] = response.edit_id
+        st.rerun()
 
 
 @st.fragment(run_every=0.5)
@@ -235,7 +282,13 @@ def group_dialog(campaign_id: str) -> None:
     try:
         with st.spinner("Rewriting every scene's prompt…"):
             st.session_state["group_preview"] = preview_all(
-                get_ctx(), campaign_id, text or "", brand=current_brand(), keep_length=keep
+                get_ctx(),
+                campaign_id,
+                text or "",
+                brand=current_brand(),
+                user=current_user(),
+                keep_length=keep,
+                variation=current_variation(),
             )
     except AtelierError as exc:
         refused(exc)
@@ -266,7 +319,8 @@ def show_group_preview(campaign_id: str, found: GroupPreview) -> None:
         width="stretch",
     ):
         submission = guarded(submit_group, get_ctx(), campaign_id, found.instruction, brand=current_brand(),
-                             previews=found.preview_ids)  # fmt: skip
+                             user=current_user(), previews=found.preview_ids,
+                             variation=current_variation())  # fmt: skip
         if submission is not None:
             st.session_state["group_id"] = submission.group_id
             st.rerun()

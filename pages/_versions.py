@@ -9,8 +9,9 @@ import streamlit as st
 from editing import versions
 from editing.compare import Comparison, compare_edit
 from editing.revert import revert_scene, undo_last_edit
-from pages._common import current_brand, get_ctx, guarded, when
+from pages._common import current_brand, current_user, get_ctx, guarded, when
 from pages._safe import label, md
+from pages._variations import current_variation
 
 METHOD_ICONS = {
     "original": ":material/movie:",
@@ -42,7 +43,8 @@ def download(text: str, url: str | None, *, key: str) -> None:
 
 
 def _use_version(campaign_id: str, scene_index: int, version: int) -> None:
-    result = guarded(revert_scene, get_ctx(), campaign_id, scene_index, version, brand=current_brand())
+    result = guarded(revert_scene, get_ctx(), campaign_id, scene_index, version, brand=current_brand(),
+                     user=current_user(), variation=current_variation())  # fmt: skip
     if result is not None:
         st.session_state["last_edit"] = result["edit_id"]
         st.session_state.pop("versions_scene", None)
@@ -50,7 +52,8 @@ def _use_version(campaign_id: str, scene_index: int, version: int) -> None:
 
 def undo(campaign_id: str, scene_index: int) -> None:
     """Undo the scene's last edit (a free revert to the version before)."""
-    result = guarded(undo_last_edit, get_ctx(), campaign_id, scene_index, brand=current_brand())
+    result = guarded(undo_last_edit, get_ctx(), campaign_id, scene_index, brand=current_brand(),
+                     user=current_user(), variation=current_variation())  # fmt: skip
     if result is not None:
         st.session_state["last_edit"] = result["edit_id"]
 
@@ -66,7 +69,8 @@ def _close_versions() -> None:
 
 @st.dialog("Scene versions", width="large", on_dismiss=_close_versions)
 def versions_dialog(campaign_id: str, scene_index: int) -> None:
-    listed = guarded(versions.list_scene_versions, get_ctx(), campaign_id, scene_index, brand=current_brand())
+    listed = guarded(versions.list_scene_versions, get_ctx(), campaign_id, scene_index, brand=current_brand(),
+                     variation=current_variation())  # fmt: skip
     if not listed:
         return
     st.caption(f"Scene {scene_index + 1:d}: every version is kept. Making one current again is free.")
@@ -97,7 +101,8 @@ def versions_dialog(campaign_id: str, scene_index: int) -> None:
 
 def finals_panel(campaign_id: str) -> None:
     """Every final ad of the campaign with the edit that made it, playable and downloadable."""
-    listed = guarded(versions.list_final_versions, get_ctx(), campaign_id, brand=current_brand()) or []
+    listed = guarded(versions.list_final_versions, get_ctx(), campaign_id, brand=current_brand(),
+                     variation=current_variation()) or []  # fmt: skip
     for f in reversed(listed):
         cols = st.columns([3, 1, 1], vertical_alignment="center")
         made = (

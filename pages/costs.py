@@ -7,9 +7,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from editing import spend
+from editing.access import Scope
 from pages import _cached as cached
 from pages import _charts as charts
 from pages._common import current_brand, period_picker, table, when
@@ -85,7 +87,7 @@ def headline(k: spend.Kpis) -> None:
     median.metric("Median edit time", "—" if k.median_seconds is None else f"{k.median_seconds:,.1f} s")
 
 
-def breakdown(version: int, brand: str | None, period: spend.Period) -> None:
+def breakdown(version: int, brand: Scope, period: spend.Period) -> None:
     """Spend and edit counts by the chosen dimension; click a bar (or pick below) for its edits."""
     dimension = st.selectbox(
         "Break down by", list(DIMENSIONS), index=2, format_func=DIMENSIONS.__getitem__, key="costs_dimension"
@@ -120,7 +122,7 @@ def breakdown(version: int, brand: str | None, period: spend.Period) -> None:
 
 def drill_down(
     version: int,
-    brand: str | None,
+    brand: Scope,
     period: spend.Period,
     dimension: str,
     slices: list[spend.Slice],
@@ -146,14 +148,15 @@ def edit_table(lines: list[spend.EditLine], file_name: str, key: str) -> None:
     df = table(
         lines, ["campaign", "scene_role", "user", "method", "status", "cost", "seconds", "instruction"]
     )
-    df["when"], df["scene"] = [when(e.at) for e in lines], [e.scene_index + 1 for e in lines]
+    df["when"] = [when(e.at) for e in lines]
+    df["scene"] = pd.array([e.scene_index + 1 if e.scene_index >= 0 else None for e in lines], "Int64")
     st.dataframe(df, hide_index=True, column_order=list(EDIT_COLUMNS), column_config=EDIT_COLUMNS)
     st.download_button(
         "Download CSV", partial(spend.to_csv, lines, spend.EditLine), file_name, "text/csv", key=key
     )
 
 
-def budgets(version: int, brand: str | None) -> None:
+def budgets(version: int, brand: Scope) -> None:
     """Each budget's standing, and its spend to date day by day against its limit."""
     burn = cached.burn_down(version, brand, spend.today())
     if not burn.budgets:

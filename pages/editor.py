@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from editing import campaigns, style, transfer
+from editing import budgets, campaigns, style, transfer
 from editing.continuity import ContinuityFlag, continuity_flags, submit_match
 from editing.domain import CampaignOverview, SceneInfo
 from editing.jobs.queue import JobStatus, active_jobs
 from editing.providers.offline.look import BLOCK_MARKER, split_prompt
-from pages._common import current_brand, current_campaign, get_ctx, guarded, role_label, show_campaign, when
+from pages._common import (
+    current_brand,
+    current_campaign,
+    current_user,
+    get_ctx,
+    guarded,
+    role_label,
+    show_campaign,
+    when,
+)
 from pages._edit_dialog import (
     METHOD_NAMES,
     edit_dialog,
@@ -19,6 +28,8 @@ from pages._edit_dialog import (
     progress_line,
 )
 from pages._safe import label, md
+from pages._uploads import music_upload, product_upload, scene_upload
+from pages._variations import current_variation, variation_bar
 from pages._versions import compare_view, download, finals_panel, open_versions, undo, versions_dialog
 
 #: Seconds between two looks at the campaign's edits: fast while one runs, slow to notice others'.
@@ -26,7 +37,15 @@ FOLLOW_ACTIVE, FOLLOW_IDLE = 1.0, 5.0
 
 
 def _match(campaign_id: str, scene_index: int) -> None:
-    response = guarded(submit_match, get_ctx(), campaign_id, scene_index, brand=current_brand())
+    response = guarded(
+        submit_match,
+        get_ctx(),
+        campaign_id,
+        scene_index,
+        brand=current_brand(),
+        user=current_user(),
+        variation=current_variation(),
+    )
     if response is not None:
         st.session_state["edit_scene"] = scene_index
         st.session_state["edit_following"] = response.edit_id
@@ -67,20 +86,23 @@ def scene_card(
         back.button("Undo", key=f"undo_{scene.scene_index}", icon=":material/undo:", width="stretch",
                     disabled=not scene.edit_count or running is not None, help="The version before (free)",
                     on_click=undo, args=(campaign_id, scene.scene_index))  # fmt: skip
+        with body:
+            scene_upload(campaign_id, scene, busy=running is not None)
 
 
 def scenes_live(campaign_id: str, version: int, edits: frozenset[str]) -> None:
     """The scene cards, following running edits (anyone's); a full rerun when one starts or ends."""
-    ctx, brand = get_ctx(), current_brand()
-    jobs = guarded(active_jobs, ctx, campaign_id, brand=brand) or []
-    overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=brand)
+    ctx, brand, variation = get_ctx(), current_brand(), current_variation()
+    overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=brand, variation=variation)
     if overview is None:
         return
+    jobs = guarded(active_jobs, ctx, campaign_id, brand=brand, variation=overview.variation) or []
     changed = overview.version != version or frozenset(j.edit_id for j in jobs) != edits
     if changed or st.session_state.pop("dialog_pending", False):
         st.rerun()  # an edit started or ended, or a dialog opens: redraw the page
     by_scene = {j.scene_index: j for j in jobs}
-    flags = {f.scene_index: f for f in (guarded(continuity_flags, ctx, campaign_id, brand=brand) or [])}
+    found = guarded(continuity_flags, ctx, campaign_id, brand=brand, variation=variation) or []
+    flags = {f.scene_index: f for f in found}
     head, all_button = st.columns([2, 1], vertical_alignment="center")
     head.subheader(f"Scenes ({len(overview.scenes):d})")
     all_button.button("Edit all scenes", icon=":material/select_all:", on_click=open_group_dialog,
@@ -135,7 +157,9 @@ if campaign_id is None:
     st.info("No campaign yet: import or create one on the New campaign page.", icon=":material/add_circle:")
     st.page_link("pages/new_campaign.py", label="New campaign", icon=":material/add_circle:")
     st.stop()
-overview = guarded(campaigns.campaign_overview, ctx, campaign_id, brand=current_brand())
+overview = guarded(
+    campaigns.campaign_overview, ctx, campaign_id, brand=current_brand(), variation=current_variation()
+)
 if overview is None:
     st.stop()
 
@@ -150,7 +174,18 @@ copy.button(
     help="A copy of this campaign to try an alternative; the original stays as it is",
 )
 st.caption(f"{label(overview.brand_name)} · {label(overview.perfume_name)} · total cost ${overview.cost:.4f}")
+if not overview.scenes:  # created from a brief: its scenes are being generated, or that failed
+    st.info("This campaign has no scenes yet: it is being created.", icon=":material/hourglass_top:")
+    st.page_link("pages/new_campaign.py", label="Follow its creation", icon=":material/add_circle:")
+    st.stop()
+variation_bar(overview)
 last_edit(overview)
+for budget in guarded(budgets.warnings, ctx, campaign_id, brand=current_brand()) or []:
+    st.warning(
+        f"The {md(budget.label)} is {100 * budget.fraction:.0f} % used: ${budget.remaining_usd:,.2f} left "
+        f"of ${budget.limit_usd:,.2f}.",
+        icon=":material/savings:",
+    )
 
 player, scene_list = st.columns([2, 3], gap="large")
 with player:
@@ -162,7 +197,11 @@ with player:
         finals_panel(campaign_id)
     with st.expander("Campaign style", icon=":material/palette:", expanded=True):
         style_panel(overview)
-jobs = guarded(active_jobs, ctx, campaign_id, brand=current_brand()) or []
+    with st.expander("Music", icon=":material/music_note:", expanded="music_done" in st.session_state):
+        music_upload(campaign_id)
+    with st.expander("Product image", icon=":material/photo_camera:"):
+        product_upload(campaign_id)
+jobs = guarded(active_jobs, ctx, campaign_id, brand=current_brand(), variation=overview.variation) or []
 with scene_list:
     every = FOLLOW_ACTIVE if jobs else FOLLOW_IDLE
     st.fragment(run_every=every)(scenes_live)(

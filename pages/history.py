@@ -3,6 +3,8 @@ and its before and after."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -19,8 +21,9 @@ LIMIT = 500
 def details(row: HistoryRow) -> None:
     """One edit in full: prompts before and after, providers, cost breakdown, error; its compare."""
     r = row.record
+    what = "the music" if r.scene_index < 0 else f"scene {r.scene_index + 1:d}"  # a music change: no scene
     st.markdown(
-        f"**{label(row.campaign)} · scene {r.scene_index + 1:d} · {md(r.method)} · {md(r.status)}** "
+        f"**{label(row.campaign)} · {md(what)} · {md(r.method)} · {md(r.status)}** "
         f"· {md(when(r.timestamp))} · {label(r.user or '')}"
     )
     st.markdown(f"**Instruction:** {md(r.edit_prompt)}")
@@ -39,9 +42,19 @@ def details(row: HistoryRow) -> None:
         f"· prompt: {label(r.prompt_provider or '—')} · video: {label(r.video_provider or '—')}"
         + (" · from a preview" if r.preview_id else "")
     )
-    if r.status == "completed":
+    if r.status == "completed" and r.scene_index >= 0:
         with st.expander("Compare before and after", icon=":material/compare:", expanded=True):
             compare_view(r.edit_id)
+
+
+def _scene_number(row: HistoryRow) -> int | None:
+    return row.record.scene_index + 1 if row.record.scene_index >= 0 else None
+
+
+def _table_row(row: HistoryRow) -> dict[str, Any]:
+    """The record's fields as they are (to_dict's deep copy costs a rerun 60 ms at 500 rows)."""
+    r = row.record
+    return {**vars(r), "campaign": row.campaign, "when": when(r.timestamp), "scene": _scene_number(row)}
 
 
 st.title("Edit history")
@@ -55,17 +68,8 @@ if not rows:
 total = cached.count_edits(version, brand)
 if total > LIMIT:
     st.caption(f"Showing the newest {LIMIT:d} of {total:d} edits; the Costs page totals all of them.")
-df = pd.DataFrame(
-    [  # the records' fields as they are (to_dict's deep copy costs a rerun 60 ms at 500 rows)
-        {
-            **vars(r.record),
-            "campaign": r.campaign,
-            "when": when(r.record.timestamp),
-            "scene": r.record.scene_index + 1,
-        }
-        for r in rows
-    ]
-)
+df = pd.DataFrame([_table_row(r) for r in rows])
+df["scene"] = df["scene"].astype("Int64")  # empty for a music change
 names = sorted(df["campaign"].unique())
 left, right = st.columns([2, 3])
 chosen = left.multiselect("Campaigns", names, default=names)

@@ -1,4 +1,5 @@
-"""New campaign: import one the generation system made (a .zip upload, or an S3 prefix)."""
+"""New campaign: create one from a brief (scenes generated as jobs), or import one the generation system
+made (a .zip upload, or an S3 prefix)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 from editing import transfer
 from pages._common import current_brand, get_ctx, guarded, show_campaign
+from pages._create import create_section
 from pages._safe import label, md
 
 st.title("New campaign")
@@ -13,6 +15,13 @@ ctx = get_ctx()
 # A fixed brand (ATELIER_BRAND) takes the import whatever campaign.json says; otherwise campaign.json's
 # brand_name, or the sidebar's brand when it names none.
 owner = {"brand": ctx.settings.brand, "default_brand": current_brand()}
+
+st.subheader("Create")
+st.caption(
+    "Start from a template, write the brief, check the estimate, then Generate: every scene is "
+    "generated side by side with the active generator, then the music bed and the final."
+)
+create_section()
 
 st.subheader("Import")
 st.caption(

@@ -13,7 +13,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from editing import access
-from editing.cli import budgets, campaigns, edits, files, history, spend, transfer
+from editing.cli import (
+    budgets,
+    campaigns,
+    create,
+    edits,
+    files,
+    history,
+    spend,
+    transfer,
+    uploads,
+    users,
+    variations,
+)
 from editing.cli.common import Parser
 from editing.config import Settings, load_settings
 from editing.context import Atelier
@@ -47,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     files.register(add)
     transfer.register(add)
     budgets.register(add)
+    users.register(add)
+    uploads.register(add)
+    variations.register(add)
+    create.register(add)
     spend.register(add)
     return p
 

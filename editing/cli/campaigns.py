@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from editing import access, campaigns, demo, health
-from editing.cli.common import line, out
+from editing.cli.common import add_variation, line, out, variation_of
 from editing.context import Atelier
 from editing.domain import edit_history_summary
 
@@ -40,7 +40,7 @@ def cmd_campaigns(ctx: Atelier, args: argparse.Namespace) -> None:
 
 
 def cmd_scenes(ctx: Atelier, args: argparse.Namespace) -> None:
-    scenes = campaigns.list_scenes(ctx, args.campaign, brand=args.brand)
+    scenes = campaigns.list_scenes(ctx, args.campaign, brand=args.brand, variation=variation_of(args))
     if args.json:
         out([s.to_dict() for s in scenes])
         return
@@ -79,7 +79,9 @@ def register(add: object) -> None:
     assert callable(add)
     add("demo", cmd_demo, "create a demo campaign").add_argument("--scenes", type=int, default=5)
     add("campaigns", cmd_campaigns, "list campaigns")
-    add("scenes", cmd_scenes, "list a campaign's scenes (SceneInfo)").add_argument("campaign")
+    sc = add("scenes", cmd_scenes, "list a campaign's scenes (SceneInfo)")
+    sc.add_argument("campaign")
+    add_variation(sc)
     h = add("history", cmd_history, "a campaign's edit history (EditHistoryRecord)")
     h.add_argument("campaign")
     h.add_argument(

@@ -45,3 +45,22 @@ def scene_index(text: str) -> int:
     if not _INDEX.fullmatch(text):
         raise InputError(f"Scene index must be a plain number like 0 or 3, not {text!r}")
     return int(text)
+
+
+def variation_of(args: argparse.Namespace) -> int | None:
+    """``--variation N`` as typed (plain digits), or None when absent (the selected variation).
+
+    Raises:
+        InputError: anything but a plain number.
+    """
+    text = getattr(args, "variation", None)
+    if text is None:
+        return None
+    if not _INDEX.fullmatch(text):
+        raise InputError(f"--variation must be a plain number like 0 or 1, not {text!r}")
+    return int(text)
+
+
+def add_variation(parser: argparse.ArgumentParser) -> None:
+    """The ``--variation N`` option (default: the campaign's selected variation)."""
+    parser.add_argument("--variation", metavar="N", help="act on variation N (default: the selected one)")

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from editing.cli.common import line, out, say, scene_index
+from editing.cli.common import add_variation, line, out, say, scene_index, variation_of
 from editing.context import Atelier
 from editing.errors import AtelierError, InputError
 from editing.jobs.group import wait_for_group
@@ -38,7 +38,11 @@ def _progress(status: JobStatus) -> None:
 
 def _request(args: argparse.Namespace) -> EditRequest:
     return EditRequest(
-        method=args.method, keep_length=not args.new_length, preview_id=args.preview, prompt=args.prompt
+        method=args.method,
+        keep_length=not args.new_length,
+        preview_id=args.preview,
+        prompt=args.prompt,
+        variation=variation_of(args),
     )
 
 
@@ -85,6 +89,7 @@ def _edit_all(ctx: Atelier, args: argparse.Namespace) -> None:
         user=args.user,
         method=args.method,
         keep_length=not args.new_length,
+        variation=variation_of(args),
     )
     if not args.json:
         for index, why in submission.refused.items():
@@ -114,6 +119,7 @@ def cmd_preview(ctx: Atelier, args: argparse.Namespace) -> None:
         brand=args.brand,
         user=args.user,
         keep_length=not args.new_length,
+        variation=variation_of(args),
     )
     if args.json:
         out(preview.to_dict())
@@ -167,11 +173,13 @@ def register(add: object) -> None:
     e.add_argument("--prompt", help="with --preview: the prompt corrected by hand")
     e.add_argument("--no-wait", action="store_true", help="print the seed's EditSceneResponse at once")
     e.add_argument("--idempotency-key", help="the same key twice gives the same edit (one charge)")
+    add_variation(e)
     pv = add("preview", cmd_preview, "rewrite the prompt only: diff, methods, estimates (no video)")
     pv.add_argument("campaign")
     pv.add_argument("scene", help="0-based scene index")
     pv.add_argument("instruction")
     pv.add_argument("--new-length", action="store_true", help="a speed change changes the scene's length")
+    add_variation(pv)
     j = add("job", cmd_job, "a job's status, step, progress and result")
     j.add_argument("job_id")
     w = add("worker", cmd_worker, "run edit jobs (ATELIER_WORKERS=external) until stopped")

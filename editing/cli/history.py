@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from editing import versions
-from editing.cli.common import line, out, scene_index
+from editing.cli.common import add_variation, line, out, scene_index, variation_of
 from editing.cli.edits import inline_worker
 from editing.compare import compare_edit
 from editing.context import Atelier
@@ -22,7 +22,9 @@ def _version(text: str) -> int:
 
 
 def cmd_versions(ctx: Atelier, args: argparse.Namespace) -> None:
-    listed = versions.list_scene_versions(ctx, args.campaign, scene_index(args.scene), brand=args.brand)
+    listed = versions.list_scene_versions(
+        ctx, args.campaign, scene_index(args.scene), brand=args.brand, variation=variation_of(args)
+    )
     if args.json:
         out([v.to_dict() for v in listed])
         return
@@ -42,17 +44,17 @@ def _result(args: argparse.Namespace, result: dict[str, object]) -> None:
 
 def cmd_revert(ctx: Atelier, args: argparse.Namespace) -> None:
     index, version = scene_index(args.scene), _version(args.version)
-    _result(args, revert_scene(ctx, args.campaign, index, version, brand=args.brand, user=args.user))
+    who = {"brand": args.brand, "user": args.user, "variation": variation_of(args)}
+    _result(args, revert_scene(ctx, args.campaign, index, version, **who))
 
 
 def cmd_undo(ctx: Atelier, args: argparse.Namespace) -> None:
-    _result(
-        args, undo_last_edit(ctx, args.campaign, scene_index(args.scene), brand=args.brand, user=args.user)
-    )
+    who = {"brand": args.brand, "user": args.user, "variation": variation_of(args)}
+    _result(args, undo_last_edit(ctx, args.campaign, scene_index(args.scene), **who))
 
 
 def cmd_finals(ctx: Atelier, args: argparse.Namespace) -> None:
-    listed = versions.list_final_versions(ctx, args.campaign, brand=args.brand)
+    listed = versions.list_final_versions(ctx, args.campaign, brand=args.brand, variation=variation_of(args))
     if args.json:
         out([f.to_dict() for f in listed])
         return
@@ -104,13 +106,15 @@ def register(add: object) -> None:
         sp = add(name, fn, help_)
         sp.add_argument("campaign")
         sp.add_argument("scene", help="0-based scene index")
+        add_variation(sp)
     r = add("revert", cmd_revert, "make an earlier version of a scene current again (free)")
     r.add_argument("campaign")
     r.add_argument("scene", help="0-based scene index")
     r.add_argument("version", help="the version number (see `versions`)")
-    add("finals", cmd_finals, "every final video of a campaign, with the edit that made it").add_argument(
-        "campaign"
-    )
+    add_variation(r)
+    fv = add("finals", cmd_finals, "every final video of a campaign variation, with the edit that made it")
+    fv.add_argument("campaign")
+    add_variation(fv)
     add("compare", cmd_compare, "an edit's scene and ad, before and after").add_argument("edit_id")
     add("continuity", cmd_continuity, "scenes that stand out from their neighbours").add_argument("campaign")
     m = add("match", cmd_match, "quick adjust ($0) a flagged scene to match its neighbours")

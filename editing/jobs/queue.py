@@ -21,10 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from editing import budgets, estimates, ledger, queries
+from editing import budgets, estimates, ledger, queries, variations
 from editing.access import EDITING, Scope, actor
 from editing.approvals import use_approval
 from editing.context import Atelier
+from editing.create.service import refuse_while_created
 from editing.db.models import Campaign, EditHistory, Preview
 from editing.domain import Instruction, validate_prompt, validate_scene_index
 from editing.errors import (
@@ -96,6 +97,7 @@ class EditRequest:
     group_id: uuid.UUID | None = None  # one of the edits of an "edit all scenes"
     adjustment: Adjustment | None = None  # a quick adjust worked out already (the continuity match)
     approval_id: uuid.UUID | None = None  # a manager approved this edit over budget (editing.approvals)
+    variation: int | None = None  # the variation edited (None: the selected one)
 
 
 def submit_edit(
@@ -131,7 +133,7 @@ def submit_edit(
     except IntegrityError as exc:
         if key is not None and (earlier := _earlier_submission(ctx, key, brand)) is not None:
             return earlier  # the same click, twice at once: the first one won
-        raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index) from exc
+        raise ledger.busy_scene(ctx, accepted.campaign_id, scene_index, accepted.variation) from exc
     return _response(
         str(row.job_id), accepted.estimate.cost, accepted.estimate.seconds, scene_index, str(row.edit_id)
     )
@@ -150,7 +152,12 @@ def _enqueue(
     if request.preview_id is not None:
         campaign = queries.load_campaign(accepted.campaign_id, session=session, for_update=True)
         preview = claim_preview(
-            session, request.preview_id, campaign=campaign, scene_index=accepted.scene_index, edit_id=edit_id
+            session,
+            request.preview_id,
+            campaign=campaign,
+            scene_index=accepted.scene_index,
+            edit_id=edit_id,
+            variation=accepted.variation,
         )
         accepted.use_preview(row, preview, request.prompt)
     session.add(row)
@@ -195,6 +202,7 @@ def submit_group(
     method: str = DEFAULT_METHOD,
     keep_length: bool = True,
     previews: dict[int, str] | None = None,
+    variation: int | None = None,
 ) -> GroupSubmission:
     """Accept one instruction for every scene as one edit group, in ONE transaction.
 
@@ -210,13 +218,15 @@ def submit_group(
     user = actor(brand, user or ctx.settings.user)
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
-        count, cid = len(campaign.campaign_json.get("scenes", [])), campaign.id
+        variation = variations.resolve(campaign.campaign_json, variation)
+        count = len(variations.view(campaign.campaign_json, variation).get("scenes", []))
+        cid = campaign.id
     group_id = uuid.uuid4()
     accepted: dict[int, tuple[_Accepted, EditRequest]] = {}
     refused: dict[int, str] = {}
     for index in range(count):
         preview_id = (previews or {}).get(index)
-        request = EditRequest(method, keep_length, preview_id, None, group_id)
+        request = EditRequest(method, keep_length, preview_id, None, group_id, variation=variation)
         try:
             accepted[index] = (_accept(ctx, cid, index, edit_instruction, request, brand), request)
         except InputError as exc:
@@ -299,7 +309,9 @@ def _accept(
     """Check a request and decide its method; refused for free, before anything is written."""
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand, need=EDITING)
-        cj = campaign.campaign_json
+        variation = variations.resolve(campaign.campaign_json, request.variation)
+        cj = variations.view(campaign.campaign_json, variation)
+        refuse_while_created(campaign)
         validate_scene_index(scene_index, len(cj.get("scenes", [])))
         text = edit_instruction
         if request.preview_id is not None and not (text or "").strip():
@@ -325,7 +337,7 @@ def _accept(
         accepted = _Accepted(
             campaign_id=campaign.id,
             scene_index=scene_index,
-            variation=int(cj.get("selected_variation_index", 0)),
+            variation=variation,
             instruction=instruction.text,
             original_prompt=scene.get("background_prompt", ""),
             scene_key=scene.get("video_key"),
@@ -509,15 +521,21 @@ def wait_for(
         time.sleep(poll)
 
 
-def active_jobs(ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None) -> list[JobStatus]:
-    """The campaign's queued and running edits, oldest first (what its scene cards show)."""
+def active_jobs(
+    ctx: Atelier, campaign_id: str | uuid.UUID, *, brand: Scope = None, variation: int | None = None
+) -> list[JobStatus]:
+    """The campaign's queued and running edits, oldest first (what its scene cards show).
+
+    With ``variation``, only that variation's (None: every variation's).
+    """
     with ctx.db.Session() as session:
         campaign = queries.load_campaign(campaign_id, session=session, brand=brand)
-        rows = session.scalars(
-            select(EditHistory)
-            .where(EditHistory.campaign_id == campaign.id, EditHistory.status.in_(("queued", "running")))
-            .order_by(EditHistory.timestamp)
-        ).all()
+        stmt = select(EditHistory).where(
+            EditHistory.campaign_id == campaign.id, EditHistory.status.in_(("queued", "running"))
+        )
+        if variation is not None:
+            stmt = stmt.where(EditHistory.variation == variation)
+        rows = session.scalars(stmt.order_by(EditHistory.timestamp)).all()
     return [status_of(ctx, row) for row in rows]
 
 

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 QUEUE = "edits"
 TASK = "atelier:edit_scene"
+#: A new campaign's jobs: one per scene, then one that renders its finals.
+CREATE_SCENE_TASK, FINISH_CAMPAIGN_TASK = "atelier:create_scene", "atelier:finish_campaign"
+CREATE_TASKS = (CREATE_SCENE_TASK, FINISH_CAMPAIGN_TASK)
 
 
 def _edit_scene_task(context: JobContext, /, **kwargs: Any) -> None:
@@ -41,9 +44,19 @@ def _edit_scene_task(context: JobContext, /, **kwargs: Any) -> None:
         log.info("edit %s failed: %s", kwargs.get("edit_id"), exc)
 
 
+def _create_task(context: JobContext, /, **kwargs: Any) -> None:
+    """Generate one scene of a new campaign, or finish it (:mod:`editing.create.jobs`)."""
+    from editing.create import jobs
+
+    ctx: Atelier = context.additional_context["ctx"]
+    jobs.run_task(ctx, context.job.task_name, **kwargs)
+
+
 def _app(connector: Any) -> procrastinate.App:
     app = procrastinate.App(connector=connector)
     app.task(name=TASK, queue=QUEUE, pass_context=True)(_edit_scene_task)
+    for name in CREATE_TASKS:
+        app.task(name=name, queue=QUEUE, pass_context=True)(_create_task)
     return app
 
 
@@ -59,6 +72,13 @@ def defer_edit(session: Session, edit_id: uuid.UUID, *, priority: int = 0, **see
     connection = session.connection().connection.driver_connection
     deferrer = _DEFERRER.configure_task(TASK, connection=connection, priority=priority)
     return int(deferrer.defer(edit_id=str(edit_id), **seed_args))
+
+
+def defer(session: Session, task: str, *, priority: int = 0, **kwargs: Any) -> int:
+    """Enqueue a job of ``task`` in ``session``'s transaction; returns the job id."""
+    connection = session.connection().connection.driver_connection
+    deferrer = _DEFERRER.configure_task(task, connection=connection, priority=priority)
+    return int(deferrer.defer(**kwargs))
 
 
 class Worker:

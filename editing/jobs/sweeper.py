@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from editing import ledger
+from editing import ledger, variations
 from editing.context import Atelier
 from editing.db.models import Campaign, EditHistory
 from editing.errors import AtelierError
@@ -119,7 +119,7 @@ def _close(ctx: Atelier, session: Session, row: EditHistory, message: str) -> No
     breakdown = dict(row.cost_breakdown or {})
     campaign = session.get(Campaign, row.campaign_id)
     if row.prediction_id and "video" not in breakdown and row.video_provider and campaign is not None:
-        scene = campaign.campaign_json["scenes"][row.scene_index]
+        scene = variations.view(campaign.campaign_json, row.variation)["scenes"][row.scene_index]
         try:
             breakdown["video"] = ctx.video_generator(row.video_provider).estimate_cost(
                 float(scene["duration"])

@@ -256,3 +256,17 @@ def default_cache_dir() -> Path:
         return Path(env)
     uid = os.getuid() if hasattr(os, "getuid") else 0
     return Path(tempfile.gettempdir()) / f"atelier-media-cache-{uid}"
+
+
+def music_bed_cmd(
+    src: Path, dst: Path, samples: int, fade_in_samples: int, fade_out_samples: int
+) -> list[str]:
+    """Uploaded music looped or cut to exactly ``samples`` at AUDIO_RATE, faded in and out, stereo WAV."""
+    af = f"aresample={AUDIO_RATE},atrim=end_sample={samples}"
+    if fade_in_samples:
+        af += f",afade=t=in:ss=0:ns={fade_in_samples}"
+    if fade_out_samples:
+        af += f",afade=t=out:ss={samples - fade_out_samples}:ns={fade_out_samples}"
+    cmd = [ffmpeg_exe(), "-y", *_QUIET, "-stream_loop", "-1", "-i", str(src), "-map", "0:a:0", "-af", af]
+    cmd += ["-ac", "2", "-ar", str(AUDIO_RATE), "-c:a", "pcm_s16le"]
+    return [*cmd, "-map_metadata", "-1", "-f", "wav", str(dst)]

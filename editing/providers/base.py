@@ -83,6 +83,8 @@ class SceneRequest:
     perfume_name: str = "Perfume"
     seed: int = 0
     fmt: VideoFormat = field(default_factory=VideoFormat)
+    #: The campaign's product image (a local PNG or JPEG): the model starts from it when it takes an image.
+    product_image: Path | None = None
 
 
 @dataclass

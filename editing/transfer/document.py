@@ -10,7 +10,14 @@ What an import reads (every other field is ignored)::
      "audio_url": "variations/variation_0/audio/music_bed.wav",   optional: a path in the folder
      "selected_variation_index": 0,                     optional, default 0
      "scenes": [{"role": "hook", "duration": 4, "background_prompt": "…",
-                 "scene_id": 1, "seed": 0}, …]}         1 to MAX_SCENES; scene_id and seed optional
+                 "scene_id": 1, "seed": 0}, …],         1 to MAX_SCENES; scene_id and seed optional
+     "variations": [{"scenes": [...], "audio_url": …},  optional: one entry per variation_{v} folder,
+                    …]}                                 each with as many scenes as "scenes"
+
+Without ``variations`` the campaign is one variation, ``selected_variation_index``'s (the top-level
+``scenes`` and ``audio_url``). With it, there are as many variations as entries, numbered from 0;
+each entry's scenes are read like the top-level ones, its audio_url (else the top-level one) is its
+music, and ``selected_variation_index`` must name one of them.
 
 A scene lasts between MIN_SCENE_SECONDS and MAX_SCENE_SECONDS. Storage keys, edit counts and the
 seed's in-document edit history belong to the install that wrote them and are never read.
@@ -21,14 +28,14 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
 from editing.config import NAME_MAX
-from editing.domain import MAX_SCENES, clean_name
+from editing.domain import MAX_SCENES, MAX_VARIATIONS, clean_name
 from editing.errors import CampaignImportError, InputError
 
 MIN_SCENE_SECONDS = 0.5
@@ -61,10 +68,25 @@ class CampaignDocument:
     audio_path: str | None = None  # relative to the campaign's folder
     brand_name: str | None = None
     campaign_name: str | None = None
+    variations: tuple[VariationSpec, ...] = ()  # empty: one variation, the fields above
 
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.scenes)
+
+    @property
+    def cuts(self) -> tuple[VariationSpec, ...]:
+        """Every variation of the campaign (one, ``variation``'s, when campaign.json lists none)."""
+        return self.variations or (VariationSpec(self.variation, self.scenes, self.audio_path),)
+
+
+@dataclass(frozen=True)
+class VariationSpec:
+    """One variation as campaign.json describes it: its number, scenes and music."""
+
+    index: int
+    scenes: tuple[SceneSpec, ...]
+    audio_path: str | None = None
 
 
 def parse(raw: bytes) -> CampaignDocument:
@@ -78,29 +100,54 @@ def parse(raw: bytes) -> CampaignDocument:
     if not isinstance(data, dict):
         _fail("", f"must be a JSON object (the seed's campaign_json), not {_kind(data)}")
     variation = _variation(data.get("selected_variation_index"))
+    scenes, audio = _scenes(data.get("scenes", _MISSING)), _audio(data.get("audio_url"))
+    listed = _variations(data.get("variations"), len(scenes), audio)
+    if listed and variation >= len(listed):
+        _fail(
+            "selected_variation_index",
+            f"is {variation}, but variations lists {len(listed)} (0-{len(listed) - 1})",
+        )
     return CampaignDocument(
         perfume_name=_name(data, "perfume_name", required=True) or "",
         style_spec=_style(data.get("style_spec", _MISSING)),
-        scenes=_scenes(data.get("scenes", _MISSING)),
+        scenes=listed[variation].scenes if listed else scenes,
         variation=variation,
-        audio_path=_audio(data.get("audio_url")),
+        audio_path=listed[variation].audio_path if listed else audio,
         brand_name=_name(data, "brand_name"),
         campaign_name=_name(data, "campaign_name"),
+        variations=listed,
     )
 
 
 def export_json(
-    campaign_json: Mapping[str, Any], *, campaign_name: str, audio_path: str | None
+    campaign_json: Mapping[str, Any],
+    *,
+    campaign_name: str,
+    audio_path: str | None,
+    variations: Sequence[tuple[Mapping[str, Any], str | None]] = (),
 ) -> dict[str, Any]:
-    """campaign.json for an export: the campaign's document without this install's storage keys."""
-    out = {k: v for k, v in campaign_json.items() if k not in ("final_video_key", "final_thumbnail_key")}
+    """campaign.json for an export: the campaign's document without this install's storage keys.
+
+    ``variations``: each variation's view of campaign_json and its music's path in the export,
+    written as ``variations`` when there is more than one.
+    """
+    out = {k: v for k, v in campaign_json.items() if k not in _INSTALL_FIELDS}
     out["campaign_name"] = campaign_name
     out["audio_url"] = audio_path
-    out["scenes"] = [
+    out["scenes"] = _export_scenes(campaign_json)
+    if len(variations) > 1:
+        out["variations"] = [{"scenes": _export_scenes(one), "audio_url": audio} for one, audio in variations]
+    return out
+
+
+_INSTALL_FIELDS = ("final_video_key", "final_thumbnail_key", "final_stale", "variations", "product_image_key")
+
+
+def _export_scenes(campaign_json: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
         {k: v for k, v in scene.items() if k not in ("video_key", "thumbnail_key")}
         for scene in campaign_json.get("scenes", [])
     ]
-    return out
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -184,6 +231,28 @@ def _integer(value: Any, path: str, low: int, high: int) -> int:
     return value
 
 
+def _variations(value: Any, count: int, audio: str | None) -> tuple[VariationSpec, ...]:
+    """The ``variations`` list: each entry's scenes (as many as the top-level ones) and music."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _fail("variations", f"must be a list, not {_kind(value)}")
+    if not 1 <= len(value) <= MAX_VARIATIONS:
+        _fail("variations", f"has {len(value)} entries; a campaign has between 1 and {MAX_VARIATIONS}")
+    out = []
+    for v, entry in enumerate(value):
+        path = f"variations[{v}]"
+        if not isinstance(entry, dict):
+            _fail(path, f"must be an object, not {_kind(entry)}")
+        scenes = entry.get("scenes", _MISSING)
+        if isinstance(scenes, list) and len(scenes) != count:
+            _fail(f"{path}.scenes", f"has {len(scenes)} scenes; every variation has the campaign's {count}")
+        specs = _scenes(scenes, f"{path}.scenes")
+        own = _audio(entry.get("audio_url"), f"{path}.audio_url")
+        out.append(VariationSpec(v, specs, own or audio))
+    return tuple(out)
+
+
 def _variation(value: Any) -> int:
     return 0 if value is None else _integer(value, "selected_variation_index", 0, MAX_VARIATION)
 
@@ -208,14 +277,14 @@ def _style(value: Any) -> dict[str, Any]:
     return style
 
 
-def _scenes(value: Any) -> tuple[SceneSpec, ...]:
+def _scenes(value: Any, where: str = "scenes") -> tuple[SceneSpec, ...]:
     if value is _MISSING:
-        _fail("scenes", "is missing")
+        _fail(where, "is missing")
     if not isinstance(value, list):
-        _fail("scenes", f"must be a list, not {_kind(value)}")
+        _fail(where, f"must be a list, not {_kind(value)}")
     if not 1 <= len(value) <= MAX_SCENES:
-        _fail("scenes", f"has {len(value)} scenes; a campaign has between 1 and {MAX_SCENES}")
-    return tuple(_scene(item, f"scenes[{i}]") for i, item in enumerate(value))
+        _fail(where, f"has {len(value)} scenes; a campaign has between 1 and {MAX_SCENES}")
+    return tuple(_scene(item, f"{where}[{i}]") for i, item in enumerate(value))
 
 
 def _scene(value: Any, path: str) -> SceneSpec:
@@ -249,7 +318,7 @@ def _duration(value: Any, path: str) -> float:
     return float(value)
 
 
-def _audio(value: Any) -> str | None:
+def _audio(value: Any, where: str = "audio_url") -> str | None:
     """audio_url as a path inside the campaign's folder.
 
     A relative path is taken as it is; a key or URL (the seed stores
@@ -259,7 +328,7 @@ def _audio(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        _fail("audio_url", f"must be text, not {_kind(value)}")
+        _fail(where, f"must be text, not {_kind(value)}")
     parts = urlsplit(value.strip())
     path = unquote(parts.path) if parts.scheme in ("s3", "http", "https") else value.strip()
     at = path.find("variations/variation_")
@@ -268,7 +337,7 @@ def _audio(value: Any) -> str | None:
     pure = PurePosixPath(path)
     unsafe = parts.scheme not in ("", "s3", "http", "https") or "\\" in path or ".." in pure.parts
     if unsafe or pure.is_absolute() or not path or path.endswith("/") or (parts.scheme and at < 0):
-        _fail("audio_url", f"{value[:120]!r} is not a file in the campaign's folder (e.g. {_EXAMPLE_AUDIO})")
+        _fail(where, f"{value[:120]!r} is not a file in the campaign's folder (e.g. {_EXAMPLE_AUDIO})")
     return pure.as_posix()
 
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from editing import builder, queries
+from editing import builder, queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.domain import clean_name
@@ -67,7 +67,20 @@ def duplicate_campaign(
 
 
 def _copy_files(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
-    """The campaign's document with its current files copied under the new keys, edits forgotten."""
+    """The campaign's document with every variation's current files copied under the new keys."""
+    out = copy.deepcopy(cj)
+    for v in variations.indices(cj):
+        out = variations.put(out, v, _copy_variation(new.variation(v), variations.view(cj, v)))
+    if cj.get("product_image_key"):  # the packshot (one per campaign) goes with the copy, under its folder
+        old = str(cj["product_image_key"])
+        new_key = f"{new.keys.folder}/product/{old.rsplit('/', 1)[-1]}"
+        ctype = "image/png" if old.endswith(".png") else "image/jpeg"
+        out["product_image_key"] = new.copy_stored(old, new_key, ctype)
+    return out
+
+
+def _copy_variation(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
+    """A variation's view with its current files copied under the new keys, edits forgotten."""
     scenes = []
     for i, scene in enumerate(cj.get("scenes", [])):
         key = new.copy_stored(scene["video_key"], new.keys.scene(i), "video/mp4")
@@ -78,6 +91,7 @@ def _copy_files(new: builder.Draft, cj: dict[str, Any]) -> dict[str, Any]:
             {**scene, "video_key": key, "thumbnail_key": thumb, "edit_count": 0, "last_edited_at": None}
         )
     out = {**cj, "scenes": scenes}
+    out.pop("product_image_key", None)  # the campaign's, copied once by _copy_files
     if cj.get("audio_url"):
         out["audio_url"] = new.copy_stored(cj["audio_url"], new.keys.audio(), "audio/wav")
     if cj.get("final_video_key"):

@@ -1,4 +1,4 @@
-"""Export a campaign: its current scenes, music, final and campaign.json, in the seed's layout.
+"""Export a campaign: every variation's scenes, music and final, and campaign.json, in the seed's layout.
 
 Written under ``brands/{brand}/perfumes/{perfume}/campaigns/{campaign}/`` (the layout of
 :mod:`~editing.transfer.layout`), into a new zip file or folder, which appears whole or not at
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from editing import assets, queries
+from editing import assets, queries, variations
 from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import InputError, NotFoundError
@@ -98,20 +98,33 @@ def _snapshot(ctx: Atelier, campaign_id: str, brand: Scope) -> _Snapshot:
 _Gathered = tuple[str, Path, Fingerprint]  # name in the export, the local file, its size and SHA-256
 
 
-def _gather(ctx: Atelier, snap: _Snapshot, work: Path) -> list[_Gathered]:
-    """Every file of the export in ``work`` (checked against its record), campaign.json last."""
-    cj, v, folder = snap.campaign_json, snap.keys.variation, snap.keys.folder + "/"
-    wanted = [(layout.scene_path(v, i), s["video_key"]) for i, s in enumerate(cj.get("scenes", []))]
-    if cj.get("final_video_key"):
-        wanted.append((layout.final_path(v), cj["final_video_key"]))
-    audio = layout.audio_path(v) if cj.get("audio_url") else None
+def _wanted(one: dict[str, Any], v: int) -> tuple[list[tuple[str, str]], str | None]:
+    """One variation's files: (name in the export, storage key); and where its music goes."""
+    wanted = [(layout.scene_path(v, i), s["video_key"]) for i, s in enumerate(one.get("scenes", []))]
+    if one.get("final_video_key"):
+        wanted.append((layout.final_path(v), one["final_video_key"]))
+    audio = layout.audio_path(v) if one.get("audio_url") else None
     if audio:
-        wanted.append((audio, cj["audio_url"]))
+        wanted.append((audio, one["audio_url"]))
+    return wanted, audio
+
+
+def _gather(ctx: Atelier, snap: _Snapshot, work: Path) -> list[_Gathered]:
+    """Every file of every variation in ``work`` (checked against its record), campaign.json last."""
+    cj, folder = snap.campaign_json, snap.keys.folder + "/"
+    wanted: list[tuple[str, str]] = []
+    cuts: list[tuple[dict[str, Any], str | None]] = []
+    for v in variations.indices(cj):
+        one = variations.view(cj, v)
+        files_of, music = _wanted(one, v)
+        wanted += files_of
+        cuts.append((one, music))
+    audio = cuts[variations.indices(cj).index(snap.keys.variation)][1]
     files: list[_Gathered] = []
     for n, (name, key) in enumerate(wanted):
         path, fp = assets.fetch_verified(ctx.vault, key, work, f"{n}.bin")
         files.append((folder + name, path, fp))
-    doc = export_json(cj, campaign_name=snap.name, audio_path=audio)
+    doc = export_json(cj, campaign_name=snap.name, audio_path=audio, variations=cuts)
     json_path = work / layout.CAMPAIGN_JSON
     json_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     files.append((folder + layout.CAMPAIGN_JSON, json_path, fingerprint(json_path)))

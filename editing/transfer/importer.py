@@ -24,7 +24,7 @@ from editing.access import Scope
 from editing.context import Atelier
 from editing.errors import CampaignImportError, InvalidAudioError, InvalidVideoError, RenderError
 from editing.transfer import layout
-from editing.transfer.document import CampaignDocument, parse
+from editing.transfer.document import CampaignDocument, VariationSpec, parse
 from editing.transfer.sources import MB, Source, copy_stream, open_source
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,11 @@ class ImportResult:
     perfume: str
     scenes: int
     duration: float  # seconds, as campaign.json says
-    variation: int
+    variation: int  # the selected one
     final_video_url: str
     kept_final: bool  # the campaign's own final_video.mp4 is final version 1
     notes: tuple[str, ...] = ()
+    variations: int = 1  # how many were imported
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,11 +56,13 @@ class ImportResult:
 
 @dataclass
 class _Checked:
-    """The first pass's work: local files ready to store, and what was noticed."""
+    """The first pass's work for one variation: local files ready to store, and what was noticed."""
 
+    cut: layout.Cut
+    spec: VariationSpec
     scenes: list[Path]
-    audio: Path | None
-    final: Path | None
+    audio: Path | None = None
+    final: Path | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -100,7 +103,10 @@ def import_campaign(
         with builder.draft(
             ctx, brand=owner, perfume=doc.perfume_name, variation=doc.variation, purpose="import"
         ) as new:
-            checked = _check(ctx, src, plan, doc, new.workdir, report)
+            checked = [
+                _check(ctx, src, cut, spec, new.variation(cut.variation).workdir, report)
+                for cut, spec in zip(plan.every, doc.cuts, strict=True)
+            ]
             campaign_json, earlier = _store(new, doc, checked, report)
             title = doc.campaign_name or builder.with_suffix(doc.perfume_name, " — imported")
             name = new.commit(campaign_json, name=title, method="import", earlier_finals=earlier)
@@ -114,8 +120,9 @@ def import_campaign(
         duration=doc.duration,
         variation=doc.variation,
         final_video_url=ctx.storage.url(campaign_json["final_video_key"]),
-        kept_final=bool(earlier),
-        notes=tuple(checked.notes),
+        kept_final=bool(earlier.get(doc.variation)),
+        notes=tuple(n for c in checked for n in c.notes),
+        variations=len(checked),
     )
 
 
@@ -135,19 +142,20 @@ def import_upload(ctx: Atelier, filename: str, stream: IO[bytes], **options: Any
 
 
 def _check(
-    ctx: Atelier, src: Source, plan: layout.Plan, doc: CampaignDocument, work: Path, report: ProgressFn
+    ctx: Atelier, src: Source, cut: layout.Cut, spec: VariationSpec, work: Path, report: ProgressFn
 ) -> _Checked:
+    """One variation's files, checked and normalized in ``work``."""
     scenes = []
-    for i, (name, spec) in enumerate(zip(plan.scenes, doc.scenes, strict=True)):
-        report("scene", f"scene {i + 1}/{len(plan.scenes)}: {name}")
-        scenes.append(_scene(src, name, i, spec.duration, work, ctx.video_format))
-    checked = _Checked(scenes, None, None)
-    if plan.audio:
-        report("audio", f"music: {plan.audio}")
-        checked.audio = _audio(src, plan.audio, work)
-    if plan.final:
-        report("final", f"final: {plan.final}")
-        checked.final = _final(src, plan.final, checked.notes)
+    for i, (name, scene) in enumerate(zip(cut.scenes, spec.scenes, strict=True)):
+        report("scene", f"scene {i + 1}/{len(cut.scenes)}: {name}")
+        scenes.append(_scene(src, name, i, scene.duration, work, ctx.video_format))
+    checked = _Checked(cut, spec, scenes)
+    if cut.audio:
+        report("audio", f"music: {cut.audio}")
+        checked.audio = _audio(src, cut.audio, work)
+    if cut.final:
+        report("final", f"final: {cut.final}")
+        checked.final = _final(src, cut.final, checked.notes)
     return checked
 
 
@@ -190,10 +198,35 @@ def _final(src: Source, name: str, notes: list[str]) -> Path | None:
 
 
 def _store(
-    new: builder.Draft, doc: CampaignDocument, checked: _Checked, report: ProgressFn
+    new: builder.Draft, doc: CampaignDocument, checked: list[_Checked], report: ProgressFn
+) -> tuple[dict[str, Any], dict[int, list[assets.StoredVideo]]]:
+    """Store every variation, the selected one at the top level; returns campaign_json, earlier finals."""
+    own: dict[int, dict[str, Any]] = {}
+    earlier: dict[int, list[assets.StoredVideo]] = {}
+    for one in checked:
+        v = one.cut.variation
+        own[v], earlier[v] = _store_variation(new.variation(v), one, report)
+    chosen = own[doc.variation]
+    campaign_json = new.campaign_json(
+        style=doc.style_spec, scenes=chosen["scenes"], audio_key=chosen["audio_url"], final=chosen["final"]
+    )
+    if doc.variations:
+        campaign_json["variations"] = [
+            {**{k: own[v][k] for k in ("scenes", "audio_url")}, **_final_fields(own[v]["final"])}
+            for v in sorted(own)
+        ]
+    return campaign_json, earlier
+
+
+def _final_fields(final: assets.StoredVideo) -> dict[str, Any]:
+    return {"final_video_key": final.key, "final_thumbnail_key": final.thumbnail_key}
+
+
+def _store_variation(
+    new: builder.Draft, checked: _Checked, report: ProgressFn
 ) -> tuple[dict[str, Any], list[assets.StoredVideo]]:
-    """Store scenes, music and the kept final, render the final; returns campaign_json, earlier finals."""
-    report("store", "storing the scenes")
+    """Store one variation's scenes, music and kept final, render its final; its fields, earlier finals."""
+    report("store", f"storing the scenes of variation {checked.cut.variation}")
     scene_docs = [
         builder.scene_doc(
             i,
@@ -203,11 +236,10 @@ def _store(
             prompt=s.background_prompt,
             extra=s.extra,
         )
-        for i, (path, s) in enumerate(zip(checked.scenes, doc.scenes, strict=True))
+        for i, (path, s) in enumerate(zip(checked.scenes, checked.spec.scenes, strict=True))
     ]
     audio = new.store_audio(checked.audio) if checked.audio else None
     earlier = [new.store_final(checked.final)] if checked.final else []
-    report("render_final", "rendering the final video")
+    report("render_final", f"rendering the final video of variation {checked.cut.variation}")
     final = new.render_final(checked.scenes, audio, RENDERED_FINAL_VERSION if earlier else None)
-    campaign_json = new.campaign_json(style=doc.style_spec, scenes=scene_docs, audio_key=audio, final=final)
-    return campaign_json, earlier
+    return {"scenes": scene_docs, "audio_url": audio, "final": final}, earlier

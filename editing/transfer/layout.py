@@ -3,9 +3,12 @@
 A campaign's folder holds::
 
     campaign.json                                        the seed's campaign_json
-    variations/variation_{v}/draft/scene_{i+1}_bg.mp4    one per scene, i from 0 (v: selected_variation_index)
+    variations/variation_{v}/draft/scene_{i+1}_bg.mp4    one per scene, i from 0
     variations/variation_{v}/final_video.mp4             optional
     variations/variation_{v}/audio/music_bed.wav         optional: wherever audio_url says
+
+with one ``variation_{v}`` folder per variation campaign.json lists (``variations``: v from 0), or
+when it lists none, the one of its ``selected_variation_index``.
 
 The names are :mod:`editing.storage.keys`' own, relative to the campaign's folder. The folder
 is the one holding ``campaign.json``: a folder, a zip or an S3 prefix holds exactly one, at its
@@ -50,17 +53,39 @@ def audio_path(variation: int) -> str:
 
 
 @dataclass(frozen=True)
+class Cut:
+    """The files of one variation, by their names in the source."""
+
+    variation: int
+    scenes: tuple[str, ...]
+    final: str | None
+    audio: str | None
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The files of one campaign inside a source, by their names there; what an import reads."""
+    """The files of one campaign inside a source, by their names there; what an import reads.
+
+    ``scenes``, ``final`` and ``audio`` are the selected variation's; ``cuts`` every variation's
+    when campaign.json lists several (empty: the selected one is the only one).
+    """
 
     campaign_json: str
     scenes: tuple[str, ...]
     final: str | None
     audio: str | None
+    variation: int = 0
+    cuts: tuple[Cut, ...] = ()
+
+    @property
+    def every(self) -> tuple[Cut, ...]:
+        """Every variation's files."""
+        return self.cuts or (Cut(self.variation, self.scenes, self.final, self.audio),)
 
     @property
     def names(self) -> list[str]:
-        return [self.campaign_json, *self.scenes, *(n for n in (self.final, self.audio) if n)]
+        files = [n for c in self.every for n in (*c.scenes, c.final, c.audio) if n]
+        return [self.campaign_json, *dict.fromkeys(files)]
 
 
 def locate(sizes: Mapping[str, int], where: str) -> str:
@@ -95,14 +120,10 @@ def plan(doc: CampaignDocument, sizes: Mapping[str, int], campaign_json: str, *,
             the music audio_url names missing, or more bytes than ``max_bytes`` in all.
     """
     folder = campaign_json[: -len(CAMPAIGN_JSON)]
-    v = doc.variation
-    scenes = tuple(folder + scene_path(v, i) for i in range(len(doc.scenes)))
-    _check_scene_files(sizes, scenes, folder + f"{variation_folder(v)}/draft/")
-    audio = folder + doc.audio_path if doc.audio_path else None
-    if audio is not None and audio not in sizes:
-        raise CampaignImportError(f"campaign.json's audio_url names {audio}, which is not there")
-    final = folder + final_path(v)
-    chosen = Plan(campaign_json, scenes, final if final in sizes else None, audio)
+    cuts = tuple(_cut(sizes, folder, spec.index, len(spec.scenes), spec.audio_path) for spec in doc.cuts)
+    one = next(c for c in cuts if c.variation == doc.variation)
+    many = cuts if doc.variations else ()
+    chosen = Plan(campaign_json, one.scenes, one.final, one.audio, doc.variation, many)
     total = sum(sizes[n] for n in chosen.names)
     if total > max_bytes:
         raise CampaignImportError(
@@ -110,6 +131,17 @@ def plan(doc: CampaignDocument, sizes: Mapping[str, int], campaign_json: str, *,
             f"{max_bytes / 2**20:.0f} MB (ATELIER_IMPORT_MAX_MB)"
         )
     return chosen
+
+
+def _cut(sizes: Mapping[str, int], folder: str, v: int, count: int, audio_path: str | None) -> Cut:
+    """One variation's files: its scenes (all there, and no more), its music, its final if any."""
+    scenes = tuple(folder + scene_path(v, i) for i in range(count))
+    _check_scene_files(sizes, scenes, folder + f"{variation_folder(v)}/draft/")
+    audio = folder + audio_path if audio_path else None
+    if audio is not None and audio not in sizes:
+        raise CampaignImportError(f"campaign.json's audio_url names {audio}, which is not there")
+    final = folder + final_path(v)
+    return Cut(v, scenes, final if final in sizes else None, audio)
 
 
 def _check_scene_files(sizes: Mapping[str, int], wanted: tuple[str, ...], draft: str) -> None:

@@ -101,3 +101,19 @@ def test_once_there_are_users_an_unknown_one_is_refused(team: dict[str, Any]) ->
     with pytest.raises(ForbiddenError, match="--user EMAIL"):
         access_for(ctx, None)
     assert access_for(ctx, "  EDA@atelier.test ").user == "eda@atelier.test"
+
+
+def test_only_an_editor_of_the_brand_creates_from_a_brief(team: dict[str, Any]) -> None:
+    from editing import create
+
+    ctx: Atelier = team["ctx"]
+    viewer = add_member(ctx, "vera@atelier.test", "Maison A", "viewer")
+    editor = add_member(ctx, "eda@atelier.test", "Maison A", "editor")
+    brief = create.parse_brief({"brand": "Maison A", "perfume": "Nuit", "template": "tiktok-15s"})
+    before = len(campaigns.list_campaigns(ctx))
+    with pytest.raises(ForbiddenError, match=r"vera@atelier\.test is a viewer of Maison A"):
+        create.start_creation(ctx, brief, brand=viewer)
+    elsewhere = create.parse_brief({"brand": "Maison B", "perfume": "Nuit", "template": "tiktok-15s"})
+    with pytest.raises(ForbiddenError, match="not a member of Maison B"):
+        create.start_creation(ctx, elsewhere, brand=editor)
+    assert len(campaigns.list_campaigns(ctx)) == before, "no row was written"

@@ -17,6 +17,8 @@ PAGES = [
     "pages/history.py",
     "pages/costs.py",
     "pages/audit.py",
+    "pages/budgets.py",
+    "pages/admin.py",
     "pages/settings.py",
 ]
 

@@ -15,7 +15,7 @@ from pages._safe import md
 from tests import hostile
 from tests.fakes.s3_server import MotoS3Server, offline_aws_env
 from tests.seed_campaigns import Clips, lay_out, seed_doc, zip_folder
-from tests.ui.conftest import ROOT
+from tests.ui.conftest import ROOT, _until
 
 PAGE = "pages/new_campaign.py"
 
@@ -53,7 +53,7 @@ def upload(at: AppTest, data: bytes) -> AppTest:
 
 def test_the_page_offers_an_upload_and_an_s3_prefix(app_env: dict[str, str]) -> None:
     at = opened()
-    assert at.title[0].value == "New campaign" and [s.value for s in at.subheader] == ["Import"]
+    assert at.title[0].value == "New campaign" and [s.value for s in at.subheader] == ["Create", "Import"]
     assert at.file_uploader[0].allowed_type == [".zip"]
     assert at.button(key="import_zip_button").disabled and at.button(key="import_s3_button").disabled
     assert [s.label for s in at.sidebar.selectbox] == ["Brand", "Campaign"]
@@ -148,3 +148,45 @@ def test_hostile_names_are_shown_as_text(app_env: dict[str, str], tmp_path: Path
     assert [(s[:60], hostile.rendered_markup(s)) for s in sources if hostile.rendered_markup(s)] == []
     assert any("Imported" in s for s in sources)
     assert hostile.NAMES[0] in campaign_names(), "stored as typed"
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_create_shows_the_estimate_then_generates_with_progress(app_env: dict[str, str]) -> None:
+    at = opened()
+    assert at.selectbox(key="c_template").options == [
+        "TikTok 15 s — hook, showcase, lifestyle, detail, CTA",
+        "TikTok 20 s — hook, showcase, lifestyle, detail, CTA",
+        "TikTok 30 s — hook, showcase, lifestyle, detail, CTA",
+    ]
+    assert not at.error and at.button(key="create_button").disabled and not at.metric
+    assert any(c.value == "Name the perfume to see the estimate." for c in at.caption)
+    at.text_input(key="c_perfume").input("Ambre Nocturne").run()
+    assert not at.error and not at.button(key="create_button").disabled
+    assert metrics(at) == {"Estimated cost": "$0.0000", "About": "9 s", "Video to generate": "15 s"}
+    at.selectbox(key="c_template").set_value("tiktok-30s").run()
+    at.number_input(key="c_variations").set_value(2).run()
+    assert metrics(at)["Video to generate"] == "60 s"
+    assert any("5 scenes × 2 variation(s) on **offline**" in c.value for c in at.caption)
+    at.text_input(key="c_perfume").input("Ambre\tNocturne").run()
+    assert [e.value for e in at.error] == [
+        md("perfume must be one line of text (no line breaks, tabs or control characters)")
+    ]
+    at.text_input(key="c_perfume").input("Ambre Nocturne").run()
+    at.text_input(key="c_mood_tiktok-30s").input("").run()
+    assert [e.value for e in at.error] == ["style\\_spec\\.mood\\_atmosphere must be 1 to 500 characters"]
+    before = campaign_names()
+    assert at.button(key="create_button").disabled and campaign_names() == before
+    at.selectbox(key="c_template").set_value("tiktok-15s").run()
+    at.number_input(key="c_variations").set_value(1).run()
+    at.button(key="create_button").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    new_id = at.session_state["creating"]
+    assert at.session_state["campaign_id"] == new_id, "the sidebar follows the new campaign"
+    _until(at, lambda a: bool(a.success), timeout=90)
+    assert at.success[0].value.startswith("Ready: **Ambre Nocturne — tiktok\\-15s**, for $0.0000")
+    assert len(at.get("progress")) == 5 and "Ambre Nocturne — tiktok-15s" in campaign_names()
+    at.switch_page("pages/editor.py").run()
+    assert not at.exception and at.title[0].value.startswith("Ambre Nocturne")

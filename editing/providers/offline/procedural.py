@@ -25,6 +25,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageFont
 from editing.config import Settings
 from editing.errors import ProviderError
 from editing.media import VideoFormat, ffmpeg_exe, open_frame_writer
+from editing.media.packshot import dominant_colours
 from editing.providers.base import GeneratedScene, SceneRequest, StepProgress
 from editing.providers.offline.look import PALETTES, Look, parse_prompt, resolve, split_prompt
 
@@ -124,6 +125,7 @@ class Plan:
     bottle_h: float  # bottle height, 0..1 of frame height
     elements: dict[str, float] = field(default_factory=dict)
     seed: int = 0
+    product: tuple[RGB, ...] = ()  # the packshot's dominant colours, most common first: the bottle's
 
 
 def _style_colours(style_spec: dict[str, Any] | None) -> list[RGB]:
@@ -244,7 +246,15 @@ def plan_scene(request: SceneRequest) -> Plan:
         bottle_h=0.38 * 1.2 ** look.num("product_scale"),
         elements={k: v for k, v in look.elements.items() if v > 0},
         seed=layout_seed % (2**32),
+        product=_product_colours(request),
     )
+
+
+def _product_colours(request: SceneRequest) -> tuple[RGB, ...]:
+    """The campaign's packshot's dominant colours (the liquid, then the label), when it has one."""
+    if request.product_image is None:
+        return ()
+    return tuple(colour for colour, _share in dominant_colours(request.product_image, count=3))
 
 
 # --------------------------------------------------------------------------- grading
@@ -607,7 +617,8 @@ def _bottle_shape(H: int, W: int, side: int) -> _BottleShape:
 def _paint_glass(b: _BottleShape, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """Clear glass, the liquid with its meniscus, the foot, rim and outline, the speculars."""
     pal = plan.palette
-    liquid_col = np.array(_liquid_colour(pal.accent), dtype=np.float32)
+    liquid = plan.product[0] if plan.product else _liquid_colour(pal.accent)
+    liquid_col = np.array(liquid, dtype=np.float32)
     glass_col = np.array(_mix(pal.light, (0.92, 0.94, 0.97), 0.5), dtype=np.float32)
     rgb = np.zeros((*b.body.shape, 3), dtype=np.float32)
     # clear glass: bright towards the rim, a thin dark outline, a brighter rim just inside it
@@ -640,16 +651,15 @@ def _paint_glass(b: _BottleShape, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _paint_label_and_metal(
-    b: _BottleShape, pal: Palette, rgb: np.ndarray, alpha: np.ndarray
+    b: _BottleShape, pal: Palette, rgb: np.ndarray, alpha: np.ndarray, label_colour: RGB | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The label panel with its metallic border, then collar, ring and cap."""
+    """The label panel (the packshot's second colour, if any), its metal border; collar, ring and cap."""
     metal = np.array(_mix(_hex("#d4af37"), pal.accent, 0.15), dtype=np.float32)
     lab_u, lab_v = np.abs(b.u) / 0.5, np.abs(b.bv - 0.12) / 0.2
     label = b.body & (np.maximum(lab_u, lab_v) <= 1.0)
     border = label & (np.maximum(lab_u, lab_v) > 0.93)
-    panel = (
-        np.array(_mix(pal.light, (1, 1, 1), 0.55), dtype=np.float32) * (0.85 + 0.15 * b.cylinder)[..., None]
-    )
+    paper = label_colour if label_colour is not None else _mix(pal.light, (1, 1, 1), 0.55)
+    panel = np.array(paper, dtype=np.float32) * (0.85 + 0.15 * b.cylinder)[..., None]
     rgb = np.where(label[..., None], panel, rgb)
     rgb = np.where(border[..., None], metal * 0.9, rgb)
     alpha = np.where(label, 0.98, alpha)
@@ -712,7 +722,8 @@ def render_bottle(plan: Plan, height: int, name: str) -> tuple[Image.Image, Imag
     grade = Grade(plan)
     shape = _bottle_shape(H, W, plan.key_side)
     rgb, alpha = _paint_glass(shape, plan)
-    rgb, alpha = _paint_label_and_metal(shape, plan.palette, rgb, alpha)
+    label = plan.product[1] if len(plan.product) > 1 else None
+    rgb, alpha = _paint_label_and_metal(shape, plan.palette, rgb, alpha, label)
     img = Image.fromarray(np.dstack([grade(rgb).clip(0, 1) * 255, alpha * 255]).astype(np.uint8))
     _write_name(img, name, grade.colour(plan.palette.deep))
     img = img.resize((W // ss, H // ss), Image.Resampling.LANCZOS)

@@ -22,6 +22,7 @@ import httpx
 
 from editing.config import Settings
 from editing.errors import AtelierError, ConfigError, ProviderError, ProviderTimeout
+from editing.media.packshot import data_uri
 from editing.providers.base import GeneratedScene, SceneRequest, StepProgress
 from editing.providers.replicate.download import DEFAULT_TIMEOUT_S, download_video
 
@@ -56,6 +57,11 @@ def _describe(exc: BaseException) -> str:
         detail = " ".join(str(exc.detail or exc.title or "").split())[:300]
         return f"HTTP {exc.status}" + (f": {detail}" if detail else "")
     return f"{type(exc).__name__}: {exc}"[:300]
+
+
+#: Models (by owner/name prefix) that take a first-frame image, and their input field. Seedance's
+#: ``image`` is a URI or a data URI; with it, the video follows the image's framing.
+IMAGE_INPUTS = {"bytedance/seedance": "image"}
 
 
 class ReplicateVideoGenerator:
@@ -118,15 +124,29 @@ class ReplicateVideoGenerator:
     def estimate_cost(self, duration: float) -> float:
         return self.seconds(duration) * self.settings.replicate_price_per_second
 
+    @property
+    def image_input(self) -> str | None:
+        """The model's input field for a first-frame image (image-to-video), or None if it takes none."""
+        owner_name = self.model.partition(":")[0]
+        return next((field for prefix, field in IMAGE_INPUTS.items() if owner_name.startswith(prefix)), None)
+
     def build_input(self, request: SceneRequest) -> dict[str, Any]:
-        """The model input: prompt (with the campaign style), duration, 9:16, resolution, seed."""
-        return {
+        """The model input: prompt (with the campaign style), duration, 9:16, resolution, seed.
+
+        With the campaign's product image and a model that takes one, the image too (as a data URI,
+        at most 1024 px a side): the scene starts from the packshot, so the bottle stays that bottle.
+        """
+        payload: dict[str, Any] = {
             "prompt": compose_prompt(request),
             "duration": self.seconds(request.duration),
             "aspect_ratio": "9:16",
             "resolution": self.settings.replicate_resolution,
             "seed": int(request.seed),
         }
+        field = self.image_input
+        if request.product_image is not None and field is not None:
+            payload[field] = data_uri(request.product_image)
+        return payload
 
     # VideoGenerator ---------------------------------------------------------
     def generate(

@@ -20,9 +20,9 @@ pages = [
     st.Page("pages/new_campaign.py", title="New campaign", icon=":material/add_circle:"),
     st.Page("pages/history.py", title="Edit history", icon=":material/history:"),
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
-    st.Page("pages/audit.py", title="Audit", icon=":material/policy:"),
     st.Page("pages/budgets.py", title="Budgets", icon=":material/savings:"),
     st.Page("pages/admin.py", title="Admin", icon=":material/group:"),
+    st.Page("pages/audit.py", title="Audit", icon=":material/policy:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/tune:"),
 ]
 nav = st.navigation(pages)

@@ -16,9 +16,9 @@ PAGES = [
     "pages/new_campaign.py",
     "pages/history.py",
     "pages/costs.py",
-    "pages/audit.py",
     "pages/budgets.py",
     "pages/admin.py",
+    "pages/audit.py",
     "pages/settings.py",
 ]
 

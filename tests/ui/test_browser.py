@@ -128,7 +128,7 @@ def test_video_plays_and_an_edit_updates_the_page(app_url: str, tmp_path: Path) 
             dialog = page.get_by_role("dialog")
             box = dialog.get_by_label("What should change?")
             dialog.get_by_role("button", name="Preview").click()  # an empty box cannot be sent
-            page.wait_for_selector("text=This field is required.", timeout=10_000)
+            page.wait_for_selector("text=This field is required.", timeout=30_000)
             assert page.get_by_text("Quick adjust —").count() == 0
             box.fill("a bit warmer")
             box.press("Tab")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from editing import spend
@@ -147,7 +148,8 @@ def edit_table(lines: list[spend.EditLine], file_name: str, key: str) -> None:
     df = table(
         lines, ["campaign", "scene_role", "user", "method", "status", "cost", "seconds", "instruction"]
     )
-    df["when"], df["scene"] = [when(e.at) for e in lines], [e.scene_index + 1 for e in lines]
+    df["when"] = [when(e.at) for e in lines]
+    df["scene"] = pd.array([e.scene_index + 1 if e.scene_index >= 0 else None for e in lines], "Int64")
     st.dataframe(df, hide_index=True, column_order=list(EDIT_COLUMNS), column_config=EDIT_COLUMNS)
     st.download_button(
         "Download CSV", partial(spend.to_csv, lines, spend.EditLine), file_name, "text/csv", key=key

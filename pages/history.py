@@ -3,6 +3,8 @@ and its before and after."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -49,6 +51,12 @@ def _scene_number(row: HistoryRow) -> int | None:
     return row.record.scene_index + 1 if row.record.scene_index >= 0 else None
 
 
+def _table_row(row: HistoryRow) -> dict[str, Any]:
+    """The record's fields as they are (to_dict's deep copy costs a rerun 60 ms at 500 rows)."""
+    r = row.record
+    return {**vars(r), "campaign": row.campaign, "when": when(r.timestamp), "scene": _scene_number(row)}
+
+
 st.title("Edit history")
 brand = current_brand()
 version = cached.version()
@@ -60,17 +68,7 @@ if not rows:
 total = cached.count_edits(version, brand)
 if total > LIMIT:
     st.caption(f"Showing the newest {LIMIT:d} of {total:d} edits; the Costs page totals all of them.")
-df = pd.DataFrame(
-    [  # the records' fields as they are (to_dict's deep copy costs a rerun 60 ms at 500 rows)
-        {
-            **vars(r.record),
-            "campaign": r.campaign,
-            "when": when(r.record.timestamp),
-            "scene": r.record.scene_index + 1,
-        }
-        for r in rows
-    ]
-)
+df = pd.DataFrame([_table_row(r) for r in rows])
 df["scene"] = df["scene"].astype("Int64")  # empty for a music change
 names = sorted(df["campaign"].unique())
 left, right = st.columns([2, 3])

@@ -21,7 +21,12 @@ from editing.spend.records import AuditLine, Period
 
 E, P, A = EditHistory, Preview, AuditEntry
 #: The actions edit rows and previews stand for (the audit log names its own).
-EDIT_ACTIONS = {"edit": ("regenerate", "adjust"), "revert": ("revert",), "upload": ("upload",)}
+EDIT_ACTIONS = {
+    "edit": ("regenerate", "adjust"),
+    "revert": ("revert",),
+    "upload": ("upload",),
+    "music": ("music",),
+}
 ROW_ACTIONS = (*EDIT_ACTIONS, "preview")
 
 
@@ -35,16 +40,17 @@ def _between(column: Any, period: Period) -> list[Any]:
 
 
 def _scene(index: Any) -> Any:
-    return literal("scene ") + cast(index + 1, String)
+    """What an edit or preview acted on, as people number scenes: "scene 2", or the music (index -1)."""
+    return case((index < 0, literal("the music")), else_=literal("scene ") + cast(index + 1, String))
 
 
 def _edits(brand: Scope, period: Period, actor: str | None, action: str | None) -> Select[*tuple[Any, ...]]:
     stmt = select(
         E.timestamp.label("at"),
         E.user_name.label("actor"),
-        case((E.method == "revert", "revert"), (E.method == "upload", "upload"), else_="edit").label(
-            "action"
-        ),
+        case(
+            *((E.method.in_(methods), action) for action, methods in EDIT_ACTIONS.items()), else_=E.method
+        ).label("action"),
         E.brand_id,
         E.campaign_id,
         _scene(E.scene_index).label("target"),

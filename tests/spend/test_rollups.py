@@ -159,6 +159,17 @@ def test_rows_carry_their_brand_and_role_whatever_the_writer_says(ctx: Atelier, 
         assert e is not None and p is not None and winter is not None and spring is not None
         assert (e.brand_id, e.scene_role) == (winter.brand_id, "lifestyle")
         assert (p.brand_id, p.scene_role) == (spring.brand_id, "cta")
+        spring.campaign_json = {
+            **spring.campaign_json,
+            "variations": [{"scenes": []}, {"scenes": [{"role": "teaser"}]}],
+        }
+        s.commit()
+    music = shop.edit("Spring", method="music", scene_index=-1)  # the campaign's, not the last scene's
+    teaser = shop.preview("Spring", scene_index=0, variation=1)  # its variation's role
+    with ctx.db.Session() as s:
+        assert s.get(EditHistory, music).scene_role is None  # type: ignore[union-attr]
+        assert s.get(Preview, teaser).scene_role == "teaser"  # type: ignore[union-attr]
+    assert [a.target for a in spend.audit(ctx, action="music")] == ["the music"]
 
 
 def test_a_campaign_moved_to_another_brand_takes_its_spend(ctx: Atelier, shop: Shop) -> None:

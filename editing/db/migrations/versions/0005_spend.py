@@ -136,6 +136,14 @@ BEGIN
 END $$"""
 
 
+#: A scene's role in a campaign_json, from its variation's scenes (or the top level's, which mirror the
+#: selected one); none for a campaign-level edit (scene -1: the music; ``-> -1`` would be the last scene).
+_ROLE = """
+CREATE FUNCTION spend_role(j jsonb, variation integer, scene integer) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+SELECT CASE WHEN scene >= 0 THEN COALESCE(j -> 'variations' -> variation -> 'scenes' -> scene ->> 'role',
+                                          j -> 'scenes' -> scene ->> 'role') END
+$$"""
 _HELPERS = (
     """
 CREATE FUNCTION spend_money(j jsonb) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
@@ -197,18 +205,18 @@ BEGIN
         UNION ALL SELECT r FROM spend_of_preview(NEW, 1) r WHERE TG_OP <> 'DELETE'));
     RETURN NULL;
 END $$""",
-    # The brand (and, when the writer left it out, the scene's role) of an edit or preview row.
+    # The brand (and, when the writer left it out, the scene's role in the row's variation) of an
+    # edit or preview row; a campaign-level edit (scene_index -1: the music) has no role.
     """
 CREATE FUNCTION spend_fill_row() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     b uuid;
-    r text;
+    j jsonb;
 BEGIN
-    SELECT c.brand_id, c.campaign_json -> 'scenes' -> NEW.scene_index ->> 'role' INTO b, r
-    FROM campaigns c WHERE c.id = NEW.campaign_id;
+    SELECT c.brand_id, c.campaign_json INTO b, j FROM campaigns c WHERE c.id = NEW.campaign_id;
     NEW.brand_id := b;
     IF NEW.scene_role IS NULL THEN
-        NEW.scene_role := left(r, 40);
+        NEW.scene_role := left(spend_role(j, NEW.variation, NEW.scene_index), 40);
     END IF;
     RETURN NEW;
 END $$""",
@@ -308,6 +316,7 @@ _FUNCTIONS = (
     "spend_times_apply(spend_edit_times[])", "spend_times_of_edit(edit_history, integer)",
     "spend_bucket(numeric)", "spend_money(jsonb)", "spend_apply(spend_rollup[])",
     "spend_of_preview(previews, integer)", "spend_of_edit(edit_history, integer)",
+    "spend_role(jsonb, integer, integer)",
 )  # fmt: skip
 #: (trigger, table) of every trigger above, for the downgrade.
 _DROPPED_TRIGGERS = [
@@ -357,7 +366,7 @@ def _denormalized_columns() -> None:
     op.execute("UPDATE edit_history e SET brand_id = c.brand_id FROM campaigns c WHERE c.id = e.campaign_id")
     op.execute(
         "UPDATE previews p SET brand_id = c.brand_id, "
-        "scene_role = left(c.campaign_json -> 'scenes' -> p.scene_index ->> 'role', 40) "
+        "scene_role = left(spend_role(c.campaign_json, p.variation, p.scene_index), 40) "
         "FROM campaigns c WHERE c.id = p.campaign_id"
     )
     op.alter_column("edit_history", "brand_id", nullable=False)
@@ -382,6 +391,7 @@ def _denormalized_columns() -> None:
 
 def upgrade() -> None:
     _tables()
+    op.execute(_ROLE)
     _denormalized_columns()
     for sql in _HELPERS:  # SQL bodies are checked when created: helpers first
         op.execute(sql)

@@ -4,7 +4,7 @@ A music change is a campaign-level edit: its row has ``scene_index`` -1 (no scen
 music rows may have.
 
 Revision ID: 0006
-Revises: 0004  (re-point to the newest revision when merging: it only widens a check constraint)
+Revises: 0005 (the spend rollups; it only widens a check constraint)
 Create Date: 2026-11-30
 """
 
